@@ -4,6 +4,7 @@
 // and client convert to and from Beast in their own translation units.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,8 @@
 #include <vector>
 
 namespace cafe::http {
+
+struct Route;
 
 enum class Method : std::uint8_t { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
 
@@ -65,6 +68,8 @@ struct Request {
   bool keep_alive = true;
 
   // Filled in by the server and middleware.
+  std::chrono::steady_clock::time_point received_at;
+  const Route* matched = nullptr;  // set once routing succeeded
   PathParams params;
   std::string route;         // matched template, e.g. "/api/menu/items/{item_id}"
   std::string request_id;
@@ -80,6 +85,7 @@ struct Response {
   Headers headers;
   std::string body;
   bool close = false;  // ask the server to close the connection after writing
+  bool abort = false;  // close the connection without answering (an injected blackhole)
 
   static Response json(int status, std::string body);
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

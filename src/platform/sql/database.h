@@ -59,22 +59,29 @@ class Transaction {
 using TransactionBody = std::function<Result<void>(Transaction&)>;
 
 struct Migration {
-  int version;            // strictly increasing, starting at 1
-  std::string name;       // for logs and the schema_migrations table
-  std::string sql;        // one or more statements separated by `;`
+  int version;       // strictly increasing, starting at 1
+  std::string name;  // for logs and the schema_migrations table
+  std::string sql;   // one or more statements separated by `;`
 };
 
+// The Database must outlive every call awaiting it. Every queue is bounded:
+// a call beyond the limit completes at once with kUnavailable.
 class Database {
  public:
   virtual ~Database() = default;
 
-  // A read-only statement on a reader connection.
+  // A read-only statement on a reader connection. SQLite refuses writes
+  // here (read-only connections); PostgreSQL takes the caller's word.
   virtual boost::asio::awaitable<Result<Rows>> query(std::string sql, std::vector<Value> params) = 0;
 
   // Runs `body` in one transaction and commits it durably before resuming
-  // the caller. An error returned by the body rolls back only this
-  // transaction. Conflicts and serialisation failures come back as kAborted
-  // (retry the transaction); a store that cannot be reached as kUnavailable.
+  // the caller. An error returned (or an exception thrown, which becomes
+  // kInternal) by the body rolls back only this transaction. Conflicts and
+  // serialisation failures come back as kAborted (retry the transaction); a
+  // store that cannot be reached as kUnavailable — which, when the
+  // connection dropped during COMMIT, does not prove that nothing was
+  // committed, so retried transactions must be idempotent. The body must not
+  // run BEGIN/COMMIT/ROLLBACK/SAVEPOINT itself (kInternal).
   virtual boost::asio::awaitable<Result<void>> transact(TransactionBody body) = 0;
 
   // Applies the migrations not yet applied, in order, each in its own
@@ -86,23 +93,29 @@ class Database {
   // "sqlite" or "postgres", for logs, metrics and dialect choices.
   virtual std::string_view backend() const noexcept = 0;
 
-  // Stops the backend's threads; pending calls complete with kUnavailable.
+  // Stops the backend's threads; pending calls complete with kUnavailable,
+  // a call already running on a database thread finishes first, and later
+  // calls fail with kUnavailable. Never call it from a transaction body.
   virtual void close() = 0;
 };
 
+// The file is in WAL mode with synchronous=FULL (a commit is on disk before
+// transact() resumes; NORMAL could lose the last commits on power loss) and
+// foreign keys on. One writer thread groups queued transactions into one
+// commit; `reader_threads` read-only connections serve query().
 struct SqliteOptions {
-  std::string path;                   // file path; ":memory:" is refused (readers need a shared file)
-  int reader_threads = 2;             // bounded reader pool
-  std::size_t queue_limit = 4096;     // pending calls beyond this are refused (kUnavailable)
-  std::size_t max_group = 256;        // transactions grouped into one commit at most
+  std::string path;                          // file path; ":memory:" is refused (readers need a shared file)
+  int reader_threads = 2;                    // bounded reader pool
+  std::size_t queue_limit = 4096;            // pending calls beyond this are refused (kUnavailable)
+  std::size_t max_group = 256;               // transactions grouped into one commit at most
   std::chrono::microseconds busy_wait{200};  // busy handler sleep; well under 1 ms (DESIGN §1)
   std::chrono::milliseconds busy_timeout{5000};  // give up (kAborted) after this long
-  bool group_commit = true;           // false: one commit per transaction (for benchmarks)
+  bool group_commit = true;                      // false: one commit per transaction (for benchmarks)
 };
 
 struct PostgresOptions {
-  std::string conninfo;               // libpq connection string (host, port, dbname, user)
-  int pool_size = 4;                  // connections = threads
+  std::string conninfo;  // libpq connection string (host, port, dbname, user)
+  int pool_size = 4;     // connections = threads
   std::size_t queue_limit = 4096;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds statement_timeout{5000};

@@ -1,0 +1,37 @@
+// cloudcafe: one binary for every service and, later, the lab's tools.
+#include "app/serve.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#ifndef CLOUDCAFE_VERSION
+#define CLOUDCAFE_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App cli{"CloudCafe: a coffee-ordering platform and resilience lab"};
+  cli.require_subcommand(1);
+
+  cafe::app::ServeArgs serve;
+  auto* serve_cmd = cli.add_subcommand("serve", "Run one service until SIGINT or SIGTERM");
+  serve_cmd->add_option("service", serve.service, "menu | gateway")->required()->check(
+      CLI::IsMember({"menu", "gateway"}));
+  serve_cmd->add_option("--config", serve.config_path, "YAML config file (CLOUDCAFE_* variables override it)");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: the OS picks)");
+  serve_cmd->add_option("--data-dir", serve.data_dir, "Directory for embedded databases")->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "I/O threads (default: http.threads, 1)")
+      ->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--ready-file", serve.ready_file, "Written with HOST:PORT once listening");
+  serve_cmd->add_option("--replica", serve.replica, "Replica name for logs and metrics");
+
+  cli.add_subcommand("version", "Print the version")->callback([] { std::puts(CLOUDCAFE_VERSION); });
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  if (serve_cmd->parsed()) return cafe::app::serve(serve);
+  return 0;
+}

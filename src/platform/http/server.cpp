@@ -1,0 +1,355 @@
+#include "platform/http/server.h"
+
+#include "platform/http/problem.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <sys/socket.h>
+
+namespace cafe::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// Per-connection state the shutdown path needs to see.
+struct SessionState {
+  beast::tcp_stream* stream = nullptr;
+  bool busy = false;  // a request has started and its response is not yet written
+};
+
+struct Worker {
+  asio::io_context ctx{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::list<SessionState*> sessions;  // touched only on ctx's thread
+  std::optional<asio::steady_timer> drain_timer;
+  std::optional<asio::signal_set> signals;
+  std::thread thread;
+};
+
+Method to_method(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get: return Method::kGet;
+    case bhttp::verb::head: return Method::kHead;
+    case bhttp::verb::post: return Method::kPost;
+    case bhttp::verb::put: return Method::kPut;
+    case bhttp::verb::patch: return Method::kPatch;
+    case bhttp::verb::delete_: return Method::kDelete;
+    case bhttp::verb::options: return Method::kOptions;
+    default: return Method::kOther;
+  }
+}
+
+Request to_request(const bhttp::request<bhttp::string_body>& head, const std::string& remote) {
+  Request req;
+  req.method = to_method(head.method());
+  req.method_text = std::string(head.method_string());
+  req.target = std::string(head.target());
+  req.headers.reserve(16);
+  for (const auto& field : head) req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  req.keep_alive = head.keep_alive();
+  req.remote_address = remote;
+  req.received_at = std::chrono::steady_clock::now();
+  return req;
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response&& resp, bool keep_alive, bool head_only) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
+  for (auto& field : resp.headers) res.insert(field.name, field.value);
+  res.keep_alive(keep_alive);
+  if (head_only) {
+    res.content_length(resp.body.size());
+  } else {
+    res.body() = std::move(resp.body);
+    res.prepare_payload();
+  }
+  return res;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  RequestHandler& handler;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> draining{false};
+  std::uint16_t bound_port = 0;
+  std::once_flag started;
+  std::vector<std::function<void()>> stop_callbacks;
+
+  Impl(ServerOptions o, RequestHandler& h) : options(std::move(o)), handler(h) {}
+
+  asio::awaitable<void> accept_loop(Worker& w);
+  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, bool keep_alive, bool head_only);
+  void begin_drain(Worker& w);
+};
+
+Server::Server(ServerOptions options, RequestHandler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+Server::~Server() {
+  stop();
+  join();
+}
+
+Result<void> Server::listen() {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return Error::invalid("invalid listen host '" + impl_->options.host + "': " + ec.message());
+  const int threads = impl_->options.threads < 1 ? 1 : impl_->options.threads;
+  std::uint16_t port = impl_->options.port;
+  for (int i = 0; i < threads; ++i) {
+    auto w = std::make_unique<Worker>();
+    auto& acc = w->acceptor.emplace(w->ctx);
+    const tcp::endpoint endpoint(address, port);
+    acc.open(endpoint.protocol(), ec);
+    if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && threads > 1) acc.set_option(ReusePort(true), ec);
+    if (!ec) acc.bind(endpoint, ec);
+    if (!ec) acc.listen(1024, ec);
+    if (ec) {
+      return Error::unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) + ": " +
+                                ec.message());
+    }
+    // With port 0 the first acceptor picks; the others share its port.
+    port = acc.local_endpoint().port();
+    impl_->workers.push_back(std::move(w));
+  }
+  impl_->bound_port = port;
+  return {};
+}
+
+std::uint16_t Server::port() const noexcept { return impl_->bound_port; }
+
+std::string Server::address() const { return impl_->options.host + ":" + std::to_string(impl_->bound_port); }
+
+std::size_t Server::active_connections() const noexcept { return impl_->connections.load(); }
+
+void Server::start() {
+  std::call_once(impl_->started, [this] {
+    for (auto& w : impl_->workers) {
+      asio::co_spawn(w->ctx, impl_->accept_loop(*w), [](std::exception_ptr) {});
+      w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+    }
+  });
+}
+
+boost::asio::any_io_executor Server::executor(std::size_t index) {
+  return impl_->workers.at(index)->ctx.get_executor();
+}
+
+std::size_t Server::thread_count() const noexcept { return impl_->workers.size(); }
+
+void Server::on_stop(std::function<void()> callback) { impl_->stop_callbacks.push_back(std::move(callback)); }
+
+void Server::stop() {
+  if (impl_->draining.exchange(true)) return;
+  for (auto& callback : impl_->stop_callbacks) callback();
+  for (auto& w : impl_->workers) {
+    asio::post(w->ctx, [this, &w = *w] { impl_->begin_drain(w); });
+  }
+}
+
+void Server::join() {
+  for (auto& w : impl_->workers) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+void Server::run_until_signal() {
+  if (!impl_->workers.empty()) {
+    auto& w = *impl_->workers.front();
+    auto& signals = w.signals.emplace(w.ctx, SIGINT, SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) stop();
+    });
+  }
+  start();
+  join();
+}
+
+void Server::Impl::begin_drain(Worker& w) {
+  boost::system::error_code ignored;
+  if (w.acceptor) w.acceptor->close(ignored);
+  if (w.signals) w.signals->cancel(ignored);
+  // Idle connections close now; busy ones close after their response.
+  for (auto* s : w.sessions) {
+    if (!s->busy) s->stream->socket().cancel(ignored);
+  }
+  if (w.sessions.empty()) return;
+  auto& timer = w.drain_timer.emplace(w.ctx);
+  timer.expires_after(options.drain_timeout);
+  timer.async_wait([&w](const boost::system::error_code& ec) {
+    if (ec) return;  // every session finished first
+    boost::system::error_code ignore;
+    for (auto* s : w.sessions) s->stream->socket().close(ignore);
+  });
+}
+
+asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
+  for (;;) {
+    auto [ec, socket] = co_await w.acceptor->async_accept(kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || draining || !w.acceptor->is_open()) co_return;
+      // Out of descriptors or a transient error: back off briefly, keep serving.
+      asio::steady_timer pause(w.ctx, std::chrono::milliseconds(20));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    if (connections.load() >= options.max_connections) {
+      handler.on_transport_reject(503);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    connections.fetch_add(1);
+    asio::co_spawn(w.ctx, session(w, std::move(socket)), [](std::exception_ptr) {});
+  }
+}
+
+asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response resp, bool keep_alive,
+                                          bool head_only) {
+  auto res = to_beast(std::move(resp), keep_alive, head_only);
+  stream.expires_after(options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote_endpoint = socket.remote_endpoint(ec);
+  const std::string remote = ec ? std::string() : remote_endpoint.address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  SessionState state{&stream, false};
+  const auto registered = w.sessions.insert(w.sessions.end(), &state);
+  struct Cleanup {
+    Impl& impl;
+    Worker& w;
+    std::list<SessionState*>::iterator it;
+    ~Cleanup() {
+      w.sessions.erase(it);
+      impl.connections.fetch_sub(1);
+      if (impl.draining && w.sessions.empty() && w.drain_timer) w.drain_timer->cancel();
+    }
+  } cleanup{*this, w, registered};
+
+  beast::flat_buffer buffer;
+  std::size_t served = 0;
+  for (;;) {
+    if (draining) break;
+    if (buffer.size() == 0) {
+      // Waiting for the next request is the idle phase; it has its own timeout.
+      stream.expires_after(options.idle_timeout);
+      auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      if (read_ec) break;
+      buffer.commit(n);
+    }
+    state.busy = true;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    stream.expires_after(options.read_timeout);
+    auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    if (head_ec) {
+      int status = 0;
+      if (head_ec == bhttp::error::header_limit) {
+        status = 431;
+      } else if (head_ec == beast::error::timeout) {
+        status = 408;
+      } else if (head_ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+        status = 400;
+      }
+      if (status != 0) {
+        handler.on_transport_reject(status);
+        const char* detail = status == 431   ? "request headers exceed the limit"
+                             : status == 408 ? "the request was not received in time"
+                                             : "malformed HTTP request";
+        Response resp = problem(status, detail);
+        co_await write(stream, std::move(resp), false, false);
+      }
+      break;
+    }
+
+    Request req = to_request(parser.get(), remote);
+    Admission admission = handler.admit(req);
+    if (admission.reject) {
+      Response resp = std::move(*admission.reject);
+      // An unread body would be parsed as the next request: close instead.
+      const bool keep = req.keep_alive && parser.is_done() && !resp.close && !draining;
+      const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead);
+      state.busy = false;
+      if (!written || !keep) break;
+      continue;
+    }
+    if (!parser.is_done()) {
+      parser.body_limit(admission.body_limit);
+      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (body_ec) {
+        int status = 0;
+        if (body_ec == bhttp::error::body_limit) {
+          status = 413;
+        } else if (body_ec == beast::error::timeout) {
+          status = 408;
+        } else if (body_ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+          status = 400;
+        }
+        if (status != 0) {
+          handler.on_transport_reject(status);
+          Response resp = problem(status, status == 413   ? "request body exceeds the limit of " +
+                                                                std::to_string(admission.body_limit) + " bytes"
+                                          : status == 408 ? "the request body was not received in time"
+                                                          : "malformed request body framing");
+          co_await write(stream, std::move(resp), false, false);
+        }
+        break;
+      }
+    }
+    req.body = std::move(parser.get().body());
+
+    Response resp;
+    try {
+      resp = co_await handler.handle(req);
+    } catch (...) {
+      resp = problem(500, "an unexpected error occurred; quote the request id", {}, req.request_id);
+    }
+    ++served;
+    if (resp.abort) break;
+    const bool keep = req.keep_alive && !resp.close && !draining &&
+                      (options.max_requests_per_connection == 0 || served < options.max_requests_per_connection);
+    const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead);
+    state.busy = false;
+    if (!written || !keep) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace cafe::http

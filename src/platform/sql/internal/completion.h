@@ -1,0 +1,64 @@
+// Hands a coroutine's continuation to a database thread: the thread calls
+// complete() once, from any thread, and the coroutine resumes on its own
+// executor (the same contract as cafe::run_blocking, for work that is not
+// a single function call, such as a transaction waiting for its group's
+// commit).
+#pragma once
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+#include <utility>
+
+namespace cafe::sql::internal {
+
+template <class T>
+class Completion {
+ public:
+  virtual ~Completion() = default;
+  // Must be called exactly once; destroying an uncompleted Completion
+  // would drop the waiting coroutine.
+  virtual void complete(T value) = 0;
+};
+
+template <class T>
+using CompletionPtr = std::unique_ptr<Completion<T>>;
+
+template <class T, class Handler>
+class HandlerCompletion final : public Completion<T> {
+ public:
+  explicit HandlerCompletion(Handler handler)
+      : handler_(std::move(handler)),
+        work_(boost::asio::make_work_guard(boost::asio::get_associated_executor(handler_))) {}
+
+  void complete(T value) override {
+    auto ex = work_.get_executor();
+    boost::asio::post(
+        ex, [h = std::move(handler_), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
+    work_.reset();
+  }
+
+ private:
+  Handler handler_;
+  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
+};
+
+// Calls `submit(CompletionPtr<T>)` and suspends until the completion is
+// completed. `submit` must take ownership of the completion and complete
+// it exactly once (possibly at once, to refuse).
+template <class T, class Submit>
+boost::asio::awaitable<T> submit_and_wait(Submit submit) {
+  auto initiate = [](auto handler, Submit s) {
+    using Impl = HandlerCompletion<T, decltype(handler)>;
+    s(CompletionPtr<T>(std::make_unique<Impl>(std::move(handler))));
+  };
+  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(T)>(
+      initiate, boost::asio::use_awaitable, std::move(submit));
+}
+
+}  // namespace cafe::sql::internal

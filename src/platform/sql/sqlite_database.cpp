@@ -1,0 +1,146 @@
+// SQLite backend: one writer thread with group commit (internal/
+// sqlite_writer.h) and a bounded pool of read-only connections, each used
+// by one pool thread at a time.
+#include "platform/core/blocking_pool.h"
+#include "platform/sql/database.h"
+#include "platform/sql/internal/completion.h"
+#include "platform/sql/internal/connection_slots.h"
+#include "platform/sql/internal/migrations.h"
+#include "platform/sql/internal/sqlite_connection.h"
+#include "platform/sql/internal/sqlite_writer.h"
+
+#include <atomic>
+#include <mutex>
+
+namespace cafe::sql {
+namespace {
+
+using internal::SqliteConnection;
+
+// Applies one migration unless another process got there first: the
+// version is checked again under the write lock BEGIN IMMEDIATE takes.
+Result<void> apply_migration(SqliteConnection& conn, const Migration& m) {
+  if (auto begun = conn.exec_script("BEGIN IMMEDIATE"); !begun) return begun.error();
+  auto attempt = [&]() -> Result<void> {
+    const Value version{std::int64_t{m.version}};
+    auto applied = conn.execute(internal::kSelectMigration, std::span(&version, 1));
+    if (!applied) return applied.error();
+    if (!applied->empty()) return conn.exec_script("COMMIT");
+    if (auto r = conn.exec_script(m.sql); !r) {
+      Error e = r.error();
+      e.detail = "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.detail;
+      return e;
+    }
+    const Value row[] = {version, Value{m.name}, Value{internal::utc_now_rfc3339()}};
+    if (auto r = conn.execute(internal::kRecordMigration, row); !r) return r.error();
+    return conn.exec_script("COMMIT");
+  };
+  Result<void> outcome = attempt();
+  if (!outcome && conn.in_transaction()) (void)conn.exec_script("ROLLBACK");
+  return outcome;
+}
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(SqliteOptions options, std::unique_ptr<internal::SqliteWriter> writer,
+                 std::vector<std::unique_ptr<SqliteConnection>> readers)
+      : options_(std::move(options)),
+        writer_(std::move(writer)),
+        reader_pool_(BlockingPool::Options{.name = "sqlite-reader",
+                                           .threads = options_.reader_threads,
+                                           .queue_limit = options_.queue_limit}),
+        readers_(std::move(readers)) {}
+
+  ~SqliteDatabase() override { close(); }
+
+  boost::asio::awaitable<Result<Rows>> query(std::string sql, std::vector<Value> params) override {
+    auto work = [this, sql = std::move(sql), params = std::move(params)]() -> Result<Rows> {
+      auto lease = readers_.acquire();
+      return lease.conn()->execute(sql, params);
+    };
+    co_return co_await run_blocking(reader_pool_, std::move(work));
+  }
+
+  boost::asio::awaitable<Result<void>> transact(TransactionBody body) override {
+    auto submit = [this, body = std::move(body)](internal::CompletionPtr<Result<void>> done) mutable {
+      writer_->submit(std::move(body), std::move(done));
+    };
+    co_return co_await internal::submit_and_wait<Result<void>>(std::move(submit));
+  }
+
+  Result<void> migrate(std::span<const Migration> migrations) override {
+    if (closed_) return Error::unavailable("database closed");
+    if (auto valid = internal::validate_migrations(migrations); !valid) return valid;
+    // A connection of its own: migrate() blocks its caller, never the writer.
+    auto conn =
+        SqliteConnection::open(options_.path, SqliteConnection::Mode::kReadWrite, busy_policy(options_));
+    if (!conn) return conn.error();
+    if (auto r = (*conn)->exec_script(internal::kCreateMigrationsTable); !r) return r;
+    for (const Migration& m : migrations) {
+      if (auto r = apply_migration(**conn, m); !r) return r;
+    }
+    return ok();
+  }
+
+  std::string_view backend() const noexcept override { return "sqlite"; }
+
+  void close() override {
+    std::lock_guard lock(close_mutex_);
+    closed_ = true;
+    writer_->close();
+    reader_pool_.stop();
+    readers_.clear();
+  }
+
+  static internal::SqliteBusyPolicy busy_policy(const SqliteOptions& o) {
+    return {.wait = o.busy_wait, .timeout = o.busy_timeout};
+  }
+
+ private:
+  const SqliteOptions options_;
+  std::unique_ptr<internal::SqliteWriter> writer_;
+  BlockingPool reader_pool_;
+  internal::ConnectionSlots<SqliteConnection> readers_;
+  std::mutex close_mutex_;
+  std::atomic<bool> closed_{false};
+};
+
+Result<void> validate(const SqliteOptions& o) {
+  // Readers need to see the writer's commits, which only a shared file gives.
+  if (o.path.empty() || o.path == ":memory:" || o.path.starts_with("file::memory:") ||
+      o.path.find("mode=memory") != std::string::npos) {
+    return Error::invalid(
+        "sqlite needs a file path (in-memory databases are not shared between connections)");
+  }
+  if (o.reader_threads < 1) return Error::invalid("sqlite reader_threads must be at least 1");
+  if (o.queue_limit < 1 || o.max_group < 1)
+    return Error::invalid("sqlite queue_limit and max_group must be >= 1");
+  if (o.busy_wait >= std::chrono::milliseconds(1))
+    return Error::invalid("sqlite busy_wait must be under 1 ms");
+  return ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> open_sqlite(const SqliteOptions& options) {
+  if (auto valid = validate(options); !valid) return valid.error();
+  const auto busy = SqliteDatabase::busy_policy(options);
+  // The writer opens first: it creates the file and switches it to WAL,
+  // which read-only connections cannot do.
+  auto writer_conn = SqliteConnection::open(options.path, SqliteConnection::Mode::kReadWrite, busy);
+  if (!writer_conn) return writer_conn.error();
+  std::vector<std::unique_ptr<SqliteConnection>> readers;
+  for (int i = 0; i < options.reader_threads; ++i) {
+    auto reader = SqliteConnection::open(options.path, SqliteConnection::Mode::kReadOnly, busy);
+    if (!reader) return reader.error();
+    readers.push_back(std::move(*reader));
+  }
+  auto writer = std::make_unique<internal::SqliteWriter>(
+      std::move(*writer_conn), internal::SqliteWriter::Options{.queue_limit = options.queue_limit,
+                                                               .max_group = options.max_group,
+                                                               .group_commit = options.group_commit});
+  return std::unique_ptr<Database>(
+      std::make_unique<SqliteDatabase>(options, std::move(writer), std::move(readers)));
+}
+
+}  // namespace cafe::sql

@@ -1,0 +1,197 @@
+#include "services/menu/menu_service.h"
+
+#include "platform/telemetry/log.h"
+#include "services/menu/domain/render.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <cstdio>
+
+namespace cafe::menu {
+
+namespace asio = boost::asio;
+
+// The refresher's timer lives on the executor it runs on; stop() posts the
+// cancel there, so the timer is only ever touched by its own thread.
+struct MenuService::Refresher {
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::optional<asio::steady_timer> timer;  // guarded by mutex (created and cancelled on its executor)
+};
+
+MenuService::MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options)
+    : store_(store), cache_(cache), loader_(cache), options_(options), refresher_(std::make_shared<Refresher>()) {}
+
+MenuService::~MenuService() { stop(); }
+
+std::shared_ptr<const domain::Catalog> MenuService::catalog() const {
+  std::lock_guard lock(mutex_);
+  return catalog_;
+}
+
+void MenuService::install(std::shared_ptr<const domain::Catalog> catalog) {
+  std::int64_t old_version = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (catalog_ && catalog_->version >= catalog->version) return;
+    old_version = catalog_ ? catalog_->version : 0;
+    catalog_ = std::move(catalog);
+  }
+  telemetry::log(telemetry::Level::kInfo, "catalog_loaded",
+                 {{"version", this->catalog()->version}, {"previous_version", old_version}});
+}
+
+asio::awaitable<Result<void>> MenuService::refresh() {
+  auto version = co_await store_.current_version();
+  if (!version) co_return version.error();
+  auto current = catalog();
+  if (current && current->version == *version) co_return ok();
+  auto loaded = co_await store_.load();
+  if (!loaded) co_return loaded.error();
+  const std::int64_t old_version = current ? current->version : 0;
+  install(std::move(*loaded));
+  if (old_version != 0) {
+    // Renderings are keyed by version, so old ones are never served again;
+    // erasing them only returns their memory sooner.
+    auto erased = co_await cache_.erase_prefix("menu:v" + std::to_string(old_version) + ":");
+    (void)erased;  // a cache error here costs memory until the TTL, nothing else
+  }
+  co_return ok();
+}
+
+asio::awaitable<void> MenuService::run_refresher() {
+  auto executor = co_await asio::this_coro::executor;
+  auto state = refresher_;
+  while (!state->stopping) {
+    {
+      std::lock_guard lock(state->mutex);
+      state->timer.emplace(executor, options_.refresh_interval);
+    }
+    auto [ec] = co_await state->timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || state->stopping) break;
+    auto refreshed = co_await refresh();
+    if (!refreshed) {
+      telemetry::log(telemetry::Level::kWarn, "catalog_refresh_failed",
+                     {{"detail", std::string_view(refreshed.error().detail)}});
+    }
+  }
+  std::lock_guard lock(state->mutex);
+  state->timer.reset();
+}
+
+void MenuService::stop() {
+  auto state = refresher_;
+  state->stopping = true;
+  std::lock_guard lock(state->mutex);
+  if (state->timer) {
+    asio::post(state->timer->get_executor(), [state] {
+      std::lock_guard inner(state->mutex);
+      if (state->timer) state->timer->cancel();
+    });
+  }
+}
+
+asio::awaitable<Result<Rendered>> MenuService::cached(std::string name, Render render) {
+  auto snapshot = catalog();
+  if (!snapshot) co_return Error::unavailable("the catalog is not loaded yet");
+  const std::string key = "menu:v" + std::to_string(snapshot->version) + ":" + name;
+  auto body = co_await loader_.get_or_load(key, options_.cache_ttl,
+                                           [snapshot, render]() -> asio::awaitable<Result<std::string>> {
+                                             co_return render(*snapshot);
+                                           });
+  if (!body) co_return body.error();
+  co_return Rendered{std::move(*body), snapshot->version};
+}
+
+asio::awaitable<Result<Rendered>> MenuService::menu(std::optional<domain::StoreId> store) {
+  auto snapshot = catalog();
+  if (snapshot && store && !snapshot->find_store(*store)) {
+    co_return Error::not_found("no store " + std::to_string(*store));
+  }
+  std::string name = store ? "menu:" + std::to_string(*store) : "menu:all";
+  co_return co_await cached(std::move(name), [store](const domain::Catalog& c) -> Result<std::string> {
+    return domain::render_menu(c, store);
+  });
+}
+
+asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id, std::optional<domain::StoreId> store) {
+  auto snapshot = catalog();
+  if (snapshot && !snapshot->find_item(item_id)) co_return Error::not_found("no menu item '" + item_id + "'");
+  if (snapshot && store && !snapshot->find_store(*store)) {
+    co_return Error::not_found("no store " + std::to_string(*store));
+  }
+  std::string name = "item:" + item_id + ":" + (store ? std::to_string(*store) : "all");
+  co_return co_await cached(std::move(name), [item_id, store](const domain::Catalog& c) -> Result<std::string> {
+    const auto* found = c.find_item(item_id);
+    if (!found) return Error::not_found("no menu item '" + item_id + "'");
+    return domain::render_item(c, *found, store);
+  });
+}
+
+asio::awaitable<Result<Rendered>> MenuService::item_array(std::string category) {
+  std::string name = "items:" + category;
+  co_return co_await cached(std::move(name), [category](const domain::Catalog& c) -> Result<std::string> {
+    return domain::render_item_array(c, category);
+  });
+}
+
+asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64_t> written) {
+  if (!written) co_return written;
+  // Read-your-writes on this replica: reload before answering.
+  auto refreshed = co_await refresh();
+  if (!refreshed) {
+    telemetry::log(telemetry::Level::kWarn, "catalog_refresh_failed",
+                   {{"detail", std::string_view(refreshed.error().detail)}});
+  }
+  co_return written;
+}
+
+asio::awaitable<Result<std::int64_t>> MenuService::create_item(domain::ItemInput input) {
+  auto written = co_await store_.create_item(std::move(input));
+  co_return co_await after_write(std::move(written));
+}
+
+asio::awaitable<Result<std::int64_t>> MenuService::update_item(domain::ItemInput input) {
+  auto written = co_await store_.update_item(std::move(input));
+  co_return co_await after_write(std::move(written));
+}
+
+asio::awaitable<Result<std::int64_t>> MenuService::delete_item(std::string item_id) {
+  auto written = co_await store_.delete_item(std::move(item_id));
+  co_return co_await after_write(std::move(written));
+}
+
+std::string make_etag(std::int64_t version, std::string_view rendering) {
+  // FNV-1a over the rendering name keeps the tag short and stable across
+  // replicas (it depends only on the version and what was rendered).
+  std::uint64_t h = 1469598103934665603ull;
+  for (const char c : rendering) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "\"v%lld-%016llx\"", static_cast<long long>(version),
+                static_cast<unsigned long long>(h));
+  return buf;
+}
+
+bool etag_matches(std::string_view header, std::string_view etag) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view tag = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag == "*") return true;
+    if (tag.starts_with("W/")) tag.remove_prefix(2);  // If-None-Match uses weak comparison
+    if (tag == etag) return true;
+  }
+  return false;
+}
+
+}  // namespace cafe::menu

@@ -1,0 +1,85 @@
+// The menu's application layer: the current catalog snapshot, its
+// renderings (cached per catalog version and store), and admin writes.
+// Handlers in api/ call this; it calls the store and the cache.
+//
+// Replicas agree because everything derives from the catalog version in
+// the database: a replica polls it every `refresh_interval` (and reloads at
+// once after its own writes), ETags and cache keys carry it, so a stale
+// rendering is never served under a new ETag.
+#pragma once
+
+#include "platform/cache/cache.h"
+#include "services/menu/domain/catalog.h"
+#include "services/menu/domain/item_rules.h"
+#include "services/menu/store/catalog_store.h"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace cafe::menu {
+
+struct MenuOptions {
+  std::chrono::milliseconds refresh_interval{500};  // how soon another replica's edit is seen
+  std::chrono::milliseconds cache_ttl{300'000};     // renderings are immutable per version; TTL frees memory
+};
+
+struct Rendered {
+  std::string body;
+  std::int64_t version = 0;
+};
+
+class MenuService {
+ public:
+  MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options);
+  ~MenuService();
+
+  // Loads the catalog if its version changed (or was never loaded).
+  boost::asio::awaitable<Result<void>> refresh();
+
+  // Polls the version until stop() is called. Spawn on an I/O executor.
+  boost::asio::awaitable<void> run_refresher();
+  void stop();
+
+  // The current snapshot; null before the first successful refresh().
+  std::shared_ptr<const domain::Catalog> catalog() const;
+  bool ready() const { return catalog() != nullptr; }
+
+  boost::asio::awaitable<Result<Rendered>> menu(std::optional<domain::StoreId> store);
+  boost::asio::awaitable<Result<Rendered>> item(std::string item_id, std::optional<domain::StoreId> store);
+  boost::asio::awaitable<Result<Rendered>> item_array(std::string category);
+
+  boost::asio::awaitable<Result<std::int64_t>> create_item(domain::ItemInput input);
+  boost::asio::awaitable<Result<std::int64_t>> update_item(domain::ItemInput input);
+  boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id);
+
+ private:
+  using Render = std::function<Result<std::string>(const domain::Catalog&)>;
+  boost::asio::awaitable<Result<Rendered>> cached(std::string name, Render render);
+  boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written);
+  void install(std::shared_ptr<const domain::Catalog> catalog);
+
+  store::CatalogStore& store_;
+  cache::Cache& cache_;
+  cache::CoalescingLoader loader_;
+  MenuOptions options_;
+
+  mutable std::mutex mutex_;
+  std::shared_ptr<const domain::Catalog> catalog_;  // guarded by mutex_
+
+  struct Refresher;
+  std::shared_ptr<Refresher> refresher_;
+};
+
+// A strong ETag for a rendering of one catalog version for one store.
+std::string make_etag(std::int64_t version, std::string_view rendering);
+// True when an If-None-Match header value names `etag` (or is "*").
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
+}  // namespace cafe::menu

@@ -1,0 +1,299 @@
+#include "services/menu/store/catalog_store.h"
+
+#include "platform/core/time.h"
+#include "services/menu/store/schema.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace cafe::menu::store {
+
+namespace asio = boost::asio;
+using sql::Value;
+
+namespace {
+
+std::string to_json_list(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return boost::json::serialize(a);
+}
+
+std::vector<std::string> from_json_list(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const auto& e : v.as_array()) {
+    if (e.is_string()) out.emplace_back(e.as_string());
+  }
+  return out;
+}
+
+// Reads column `i` of a row, turning a type mismatch into an early return.
+#define CAFE_TRY_ASSIGN(lhs, expr)         \
+  do {                                     \
+    auto cafe_try_value = (expr);          \
+    if (!cafe_try_value) co_return cafe_try_value.error(); \
+    lhs = std::move(*cafe_try_value);      \
+  } while (0)
+
+Result<std::int64_t> bump_version(sql::Transaction& tx) {
+  auto rows = tx.execute("UPDATE catalog_meta SET version = version + 1 WHERE id = 1 RETURNING version");
+  if (!rows) return rows.error();
+  if (rows->empty()) return Error::internal("catalog_meta has no row");
+  return sql::as_int(rows->rows[0][0]);
+}
+
+Result<void> write_item_rows(sql::Transaction& tx, const domain::ItemInput& in) {
+  for (std::size_t i = 0; i < in.sizes.size(); ++i) {
+    const std::vector<Value> p{in.item_id, in.sizes[i].size, static_cast<std::int64_t>(i + 1),
+                               in.sizes[i].price_delta_cents};
+    if (auto r = tx.execute("INSERT INTO item_sizes (item_id, size, position, price_delta_cents) VALUES (?, ?, ?, ?)", p);
+        !r) {
+      return r.error();
+    }
+  }
+  for (std::size_t i = 0; i < in.modifier_ids.size(); ++i) {
+    const std::vector<Value> p{in.item_id, in.modifier_ids[i], static_cast<std::int64_t>(i + 1)};
+    if (auto r = tx.execute("INSERT INTO item_modifiers (item_id, modifier_id, position) VALUES (?, ?, ?)", p); !r) {
+      return r.error();
+    }
+  }
+  return {};
+}
+
+std::vector<Value> item_values(const domain::ItemInput& in, const std::string& now) {
+  return {in.name,
+          in.description,
+          in.category_id,
+          in.kind,
+          in.base_price_cents,
+          in.calories,
+          std::int64_t{in.available ? 1 : 0},
+          to_json_list(in.ingredients),
+          to_json_list(in.allergens),
+          in.image_url,
+          now,
+          in.item_id};
+}
+
+Result<bool> item_exists(sql::Transaction& tx, const std::string& item_id) {
+  const std::vector<Value> p{item_id};
+  auto rows = tx.execute("SELECT 1 FROM items WHERE item_id = ?", p);
+  if (!rows) return rows.error();
+  return !rows->empty();
+}
+
+}  // namespace
+
+Result<void> CatalogStore::migrate() { return db_.migrate(migrations()); }
+
+asio::awaitable<Result<std::int64_t>> CatalogStore::current_version() {
+  auto rows = co_await db_.query("SELECT version FROM catalog_meta WHERE id = 1", {});
+  if (!rows) co_return rows.error();
+  if (rows->empty()) co_return Error::internal("catalog_meta has no row");
+  co_return sql::as_int(rows->rows[0][0]);
+}
+
+asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
+  domain::Catalog c;
+  CAFE_TRY_ASSIGN(c.version, co_await current_version());
+
+  auto stores = co_await db_.query(
+      "SELECT store_id, name, city, tax_rate_bp, status, opens, closes, timezone FROM stores ORDER BY store_id", {});
+  if (!stores) co_return stores.error();
+  for (const auto& r : stores->rows) {
+    domain::Store s;
+    CAFE_TRY_ASSIGN(s.store_id, sql::as_int(r[0]));
+    CAFE_TRY_ASSIGN(s.name, sql::as_text(r[1]));
+    CAFE_TRY_ASSIGN(s.city, sql::as_text(r[2]));
+    CAFE_TRY_ASSIGN(s.tax_rate_bp, sql::as_int(r[3]));
+    CAFE_TRY_ASSIGN(s.status, sql::as_text(r[4]));
+    CAFE_TRY_ASSIGN(s.opens, sql::as_text(r[5]));
+    CAFE_TRY_ASSIGN(s.closes, sql::as_text(r[6]));
+    CAFE_TRY_ASSIGN(s.timezone, sql::as_text(r[7]));
+    c.stores.push_back(std::move(s));
+  }
+
+  auto categories = co_await db_.query("SELECT category_id, name, position FROM categories ORDER BY position", {});
+  if (!categories) co_return categories.error();
+  for (const auto& r : categories->rows) {
+    domain::Category cat;
+    CAFE_TRY_ASSIGN(cat.category_id, sql::as_text(r[0]));
+    CAFE_TRY_ASSIGN(cat.name, sql::as_text(r[1]));
+    CAFE_TRY_ASSIGN(cat.position, sql::as_int(r[2]));
+    c.categories.push_back(std::move(cat));
+  }
+
+  auto modifiers = co_await db_.query("SELECT modifier_id, name, price_cents FROM modifiers ORDER BY modifier_id", {});
+  if (!modifiers) co_return modifiers.error();
+  for (const auto& r : modifiers->rows) {
+    domain::Modifier m;
+    CAFE_TRY_ASSIGN(m.modifier_id, sql::as_text(r[0]));
+    CAFE_TRY_ASSIGN(m.name, sql::as_text(r[1]));
+    CAFE_TRY_ASSIGN(m.price_cents, sql::as_int(r[2]));
+    c.modifiers.push_back(std::move(m));
+  }
+
+  auto items = co_await db_.query(
+      "SELECT i.item_id, i.name, i.description, i.category_id, i.kind, i.base_price_cents, i.calories, i.available, "
+      "i.ingredients, i.allergens, i.image_url, i.updated_at "
+      "FROM items i JOIN categories c ON c.category_id = i.category_id ORDER BY c.position, i.name, i.item_id",
+      {});
+  if (!items) co_return items.error();
+  for (const auto& r : items->rows) {
+    domain::Item it;
+    std::int64_t available = 1;
+    std::string ingredients, allergens;
+    CAFE_TRY_ASSIGN(it.item_id, sql::as_text(r[0]));
+    CAFE_TRY_ASSIGN(it.name, sql::as_text(r[1]));
+    CAFE_TRY_ASSIGN(it.description, sql::as_text(r[2]));
+    CAFE_TRY_ASSIGN(it.category_id, sql::as_text(r[3]));
+    CAFE_TRY_ASSIGN(it.kind, sql::as_text(r[4]));
+    CAFE_TRY_ASSIGN(it.base_price_cents, sql::as_int(r[5]));
+    CAFE_TRY_ASSIGN(it.calories, sql::as_int(r[6]));
+    CAFE_TRY_ASSIGN(available, sql::as_int(r[7]));
+    CAFE_TRY_ASSIGN(ingredients, sql::as_text(r[8]));
+    CAFE_TRY_ASSIGN(allergens, sql::as_text(r[9]));
+    CAFE_TRY_ASSIGN(it.image_url, sql::as_text(r[10]));
+    CAFE_TRY_ASSIGN(it.updated_at, sql::as_text(r[11]));
+    it.available = available != 0;
+    it.ingredients = from_json_list(ingredients);
+    it.allergens = from_json_list(allergens);
+    c.items.push_back(std::move(it));
+  }
+
+  auto sizes = co_await db_.query(
+      "SELECT item_id, size, price_delta_cents FROM item_sizes ORDER BY item_id, position", {});
+  if (!sizes) co_return sizes.error();
+  for (const auto& r : sizes->rows) {
+    std::string item_id;
+    domain::SizeOption s;
+    CAFE_TRY_ASSIGN(item_id, sql::as_text(r[0]));
+    CAFE_TRY_ASSIGN(s.size, sql::as_text(r[1]));
+    CAFE_TRY_ASSIGN(s.price_delta_cents, sql::as_int(r[2]));
+    for (auto& it : c.items) {
+      if (it.item_id == item_id) it.sizes.push_back(std::move(s));
+    }
+  }
+
+  auto item_modifiers = co_await db_.query(
+      "SELECT item_id, modifier_id FROM item_modifiers ORDER BY item_id, position", {});
+  if (!item_modifiers) co_return item_modifiers.error();
+  for (const auto& r : item_modifiers->rows) {
+    std::string item_id, modifier_id;
+    CAFE_TRY_ASSIGN(item_id, sql::as_text(r[0]));
+    CAFE_TRY_ASSIGN(modifier_id, sql::as_text(r[1]));
+    for (auto& it : c.items) {
+      if (it.item_id == item_id) it.modifier_ids.push_back(modifier_id);
+    }
+  }
+
+  auto store_items = co_await db_.query("SELECT store_id, item_id, price_cents, available FROM store_items", {});
+  if (!store_items) co_return store_items.error();
+  for (const auto& r : store_items->rows) {
+    std::int64_t store_id = 0, available = 1;
+    std::string item_id;
+    domain::StoreItem si;
+    CAFE_TRY_ASSIGN(store_id, sql::as_int(r[0]));
+    CAFE_TRY_ASSIGN(item_id, sql::as_text(r[1]));
+    if (!sql::is_null(r[2])) {
+      std::int64_t price = 0;
+      CAFE_TRY_ASSIGN(price, sql::as_int(r[2]));
+      si.price_cents = price;
+    }
+    CAFE_TRY_ASSIGN(available, sql::as_int(r[3]));
+    si.available = available != 0;
+    c.store_items[{store_id, item_id}] = si;
+  }
+  co_return c;
+}
+
+asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::load() {
+  constexpr int kAttempts = 5;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto catalog = co_await load_once();
+    if (!catalog) co_return catalog.error();
+    auto after = co_await current_version();
+    if (!after) co_return after.error();
+    if (*after == catalog->version) {
+      co_return std::make_shared<const domain::Catalog>(std::move(*catalog));
+    }
+  }
+  co_return Error::make(ErrorCode::kAborted, "the catalog kept changing while it was loaded");
+}
+
+asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input) {
+  auto version = std::make_shared<std::int64_t>(0);
+  auto done = co_await db_.transact([input = std::move(input), version](sql::Transaction& tx) -> Result<void> {
+    auto exists = item_exists(tx, input.item_id);
+    if (!exists) return exists.error();
+    if (*exists) return Error::conflict("item '" + input.item_id + "' already exists; use PUT to change it");
+    const auto values = item_values(input, now_rfc3339());
+    if (auto r = tx.execute(
+            "INSERT INTO items (name, description, category_id, kind, base_price_cents, calories, available, "
+            "ingredients, allergens, image_url, updated_at, item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            values);
+        !r) {
+      return r.error();
+    }
+    if (auto r = write_item_rows(tx, input); !r) return r.error();
+    auto v = bump_version(tx);
+    if (!v) return v.error();
+    *version = *v;
+    return {};
+  });
+  if (!done) co_return done.error();
+  co_return *version;
+}
+
+asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInput input) {
+  auto version = std::make_shared<std::int64_t>(0);
+  auto done = co_await db_.transact([input = std::move(input), version](sql::Transaction& tx) -> Result<void> {
+    auto exists = item_exists(tx, input.item_id);
+    if (!exists) return exists.error();
+    if (!*exists) return Error::not_found("no menu item '" + input.item_id + "'");
+    const auto values = item_values(input, now_rfc3339());
+    if (auto r = tx.execute(
+            "UPDATE items SET name = ?, description = ?, category_id = ?, kind = ?, base_price_cents = ?, "
+            "calories = ?, available = ?, ingredients = ?, allergens = ?, image_url = ?, updated_at = ? "
+            "WHERE item_id = ?",
+            values);
+        !r) {
+      return r.error();
+    }
+    const std::vector<Value> id{input.item_id};
+    if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
+    if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
+    if (auto r = write_item_rows(tx, input); !r) return r.error();
+    auto v = bump_version(tx);
+    if (!v) return v.error();
+    *version = *v;
+    return {};
+  });
+  if (!done) co_return done.error();
+  co_return *version;
+}
+
+asio::awaitable<Result<std::int64_t>> CatalogStore::delete_item(std::string item_id) {
+  auto version = std::make_shared<std::int64_t>(0);
+  auto done = co_await db_.transact([item_id = std::move(item_id), version](sql::Transaction& tx) -> Result<void> {
+    const std::vector<Value> id{item_id};
+    if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
+    if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
+    if (auto r = tx.execute("DELETE FROM store_items WHERE item_id = ?", id); !r) return r.error();
+    auto deleted = tx.execute("DELETE FROM items WHERE item_id = ?", id);
+    if (!deleted) return deleted.error();
+    if (deleted->affected == 0) return Error::not_found("no menu item '" + item_id + "'");
+    auto v = bump_version(tx);
+    if (!v) return v.error();
+    *version = *v;
+    return {};
+  });
+  if (!done) co_return done.error();
+  co_return *version;
+}
+
+}  // namespace cafe::menu::store

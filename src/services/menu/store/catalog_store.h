@@ -1,0 +1,42 @@
+// Persistence of the menu catalog. All SQL of the menu service lives here.
+// Every write bumps the catalog version in the same transaction, so a
+// version names exactly one catalog on every replica.
+#pragma once
+
+#include "platform/core/error.h"
+#include "platform/sql/database.h"
+#include "services/menu/domain/catalog.h"
+#include "services/menu/domain/item_rules.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+
+namespace cafe::menu::store {
+
+class CatalogStore {
+ public:
+  explicit CatalogStore(sql::Database& db) : db_(db) {}
+
+  // Applies the schema and seed migrations (blocking; at start-up).
+  Result<void> migrate();
+
+  boost::asio::awaitable<Result<std::int64_t>> current_version();
+
+  // A consistent snapshot: the version is read before and after the tables
+  // and the load is retried when a write slipped in between.
+  boost::asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> load();
+
+  // Each returns the new catalog version.
+  boost::asio::awaitable<Result<std::int64_t>> create_item(domain::ItemInput input);
+  boost::asio::awaitable<Result<std::int64_t>> update_item(domain::ItemInput input);
+  boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id);
+
+ private:
+  boost::asio::awaitable<Result<domain::Catalog>> load_once();
+
+  sql::Database& db_;
+};
+
+}  // namespace cafe::menu::store

@@ -1,0 +1,65 @@
+// A real HTTP/1.1 server for the client's tests: a Beast coroutine server on
+// 127.0.0.1 whose answer to each request a test scripts (status, delay,
+// close after the headers, reset, silent close), and which counts the
+// connections and requests it saw.
+#pragma once
+
+#include "platform/http_client/client.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cafe::http_client::testing {
+
+struct Script {
+  int status = 200;
+  std::string body = "ok";
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::chrono::milliseconds delay{0};
+  bool close_after_headers = false;   // promise a body, send the head only, close
+  bool reset = false;                 // answer with a TCP reset
+  bool close_after_response = false;  // answer with keep-alive, then close anyway
+};
+
+struct Seen {
+  std::string method;
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::string body;
+  std::string header(std::string_view name) const;  // "" when absent
+};
+
+class TestServer {
+ public:
+  // Listens on 127.0.0.1:`port` (0 picks a free one).
+  explicit TestServer(boost::asio::io_context& ioc, std::uint16_t port = 0);
+  ~TestServer();
+
+  void on_request(std::function<Script(const Seen&, int request_no)> script);
+  std::uint16_t port() const;
+  Target target() const { return Target{"127.0.0.1", port()}; }
+  int connections() const;
+  int requests() const;
+  const Seen& last() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// A loopback port nothing listens on (bound, then released).
+std::uint16_t unused_port(boost::asio::io_context& ioc);
+
+// Runs `body` on `ioc` until it finishes (or 15 s pass), rethrowing its
+// exception so gtest reports it.
+void run(boost::asio::io_context& ioc, std::function<boost::asio::awaitable<void>()> body);
+
+}  // namespace cafe::http_client::testing
