@@ -15,8 +15,12 @@ function(cafe_test)
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  # gtest_discover_tests flattens PROPERTIES into one list: escape the
+  # separators of multi-valued properties so each keeps all its values.
+  string(REPLACE ";" "\\;" labels "${T_LABELS}")
   gtest_discover_tests(${T_NAME}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${T_LABELS}"
-               ENVIRONMENT "CAFE_BINARY_DIR=${PROJECT_BINARY_DIR};CAFE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES LABELS "${labels}"
+               ENVIRONMENT "CAFE_BINARY_DIR=${PROJECT_BINARY_DIR}\\;CAFE_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+               SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
 endfunction()

@@ -20,7 +20,8 @@ using cafe::config::MapReader;
 
 void check_error(const cafe::Error& error) {
   // Every config failure is the user's input: invalid, with a field list.
-  if (error.code != cafe::ErrorCode::kInvalidArgument || error.fields.empty() || error.detail.empty()) std::abort();
+  if (error.code != cafe::ErrorCode::kInvalidArgument || error.fields.empty() || error.detail.empty())
+    std::abort();
 }
 
 void read_schema(const cafe::config::Document& document) {
@@ -42,11 +43,14 @@ void read_schema(const cafe::config::Document& document) {
       .field("ratio", ratio, 0.0, 1.0)
       .field("hosts", hosts)
       .one_of("mode", mode, {"fast", "safe"})
-      .section("server", [&](MapReader& server) {
-        server.field("port", port, 1, 65535).field("timeout", timeout, 1ms, 1min);
-      })
-      .each("routes", [&](std::string_view, MapReader& route) { route.required("target").field("target", name); })
-      .list("upstreams", [&](MapReader& upstream) { upstream.field("url", name).field("weight", port, 1, 10); });
+      .section("server",
+               [&](MapReader& server) {
+                 server.field("port", port, 1, 65535).field("timeout", timeout, 1ms, 1min);
+               })
+      .each("routes",
+            [&](std::string_view, MapReader& route) { route.required("target").field("target", name); })
+      .list("upstreams",
+            [&](MapReader& upstream) { upstream.field("url", name).field("weight", port, 1, 10); });
   if (cafe::Result<void> done = reader.finish(); !done) check_error(done.error());
 }
 

@@ -44,7 +44,10 @@ class MenuApp final : public ServiceApp {
   void start(http::Server& server) override {
     asio::co_spawn(server.executor(0), service_.run_refresher(), asio::detached);
   }
-  void stop() override { service_.stop(); }
+  void stop() override {
+    service_.stop();
+    cache_->close();
+  }
 
  private:
   std::unique_ptr<sql::Database> db_;

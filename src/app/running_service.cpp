@@ -56,6 +56,10 @@ RunningService::~RunningService() {
     server_->join();
   }
   if (app_) app_->stop();
+  // The app's timers and clients belong to the server's io_contexts: they
+  // must go before the contexts do.
+  app_.reset();
+  server_.reset();
 }
 
 }  // namespace cafe::app

@@ -35,6 +35,12 @@ class Cache {
   virtual boost::asio::awaitable<Result<void>> erase_prefix(std::string prefix) = 0;
 
   virtual std::string_view backend() const noexcept = 0;
+
+  // Releases connections (a service calls it when its graceful shutdown
+  // begins, so its I/O threads can finish). A cache that needs a
+  // connection fails later calls with kUnavailable; the memory cache keeps
+  // answering. Callable from any thread; idempotent.
+  virtual void close() = 0;
 };
 
 struct MemoryOptions {

@@ -16,6 +16,9 @@ class MemoryCache final : public Cache {
   explicit MemoryCache(MemoryOptions options)
       : map_(internal::LruMap::Limits{.max_entries = options.max_entries, .max_bytes = options.max_bytes}) {}
 
+  // Holds no connections; entries stay readable until the cache is destroyed.
+  void close() override {}
+
   boost::asio::awaitable<Result<std::optional<std::string>>> get(std::string key) override {
     std::lock_guard lock(mutex_);
     co_return map_.get(key);

@@ -50,7 +50,10 @@ class RedisCache final : public Cache {
   explicit RedisCache(RedisOptions options)
       : options_(std::make_shared<const RedisOptions>(std::move(options))), id_(next_cache_id++) {}
 
-  ~RedisCache() override {
+  ~RedisCache() override { close(); }
+
+  void close() override {
+    closed_.store(true);
     std::lock_guard lock(mutex_);
     for (auto& context : contexts_) {
       std::lock_guard alive_lock(context.liveness->mutex);
@@ -142,6 +145,7 @@ class RedisCache final : public Cache {
   }
 
   asio::awaitable<Result<RedisReply>> execute(std::string command) {
+    if (closed_.load()) co_return Error::unavailable("redis cache is closed");
     auto ex = co_await asio::this_coro::executor;
     // Looked up again by the initiation, which runs on this thread before
     // the coroutine suspends: no drop() can run in between.
@@ -157,6 +161,7 @@ class RedisCache final : public Cache {
   std::shared_ptr<const RedisOptions> options_;
   const std::uint64_t id_;
   std::mutex mutex_;
+  std::atomic<bool> closed_{false};
   std::vector<Context> contexts_;  // guarded by mutex_
 };
 

@@ -28,7 +28,8 @@ std::optional<std::vector<std::string>> split_path(std::string_view rest) {
     if (segment.empty() || segment.front() == '_' || segment.back() == '_') return std::nullopt;
     std::string lowered;
     for (char c : segment) {
-      const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      const bool allowed =
+          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
       if (!allowed) return std::nullopt;
       lowered += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
@@ -81,7 +82,8 @@ Result<void> apply_env_overrides(Document& document, std::span<const std::string
         equals == std::string::npos ? std::string_view() : std::string_view(variable).substr(equals + 1);
     const std::uint32_t origin = document.add_origin(name);
 
-    std::optional<std::vector<std::string>> segments = split_path(std::string_view(name).substr(options.prefix.size()));
+    std::optional<std::vector<std::string>> segments =
+        split_path(std::string_view(name).substr(options.prefix.size()));
     if (!segments) {
       issues.add("", "not a configuration path (segments are joined by \"__\")", {0, 0, origin});
       continue;
@@ -95,7 +97,8 @@ Result<void> apply_env_overrides(Document& document, std::span<const std::string
     bool blocked = false;
     for (std::size_t i = 0; i + 1 < segments->size() && !blocked; ++i) {
       if (node->kind != Node::Kind::kMap && node->kind != Node::Kind::kNull) {
-        issues.add(join(*segments, i), "cannot set a key inside " + internal::describe(*node), {0, 0, origin});
+        issues.add(join(*segments, i), "cannot set a key inside " + internal::describe(*node),
+                   {0, 0, origin});
         blocked = true;
       } else {
         node = child(*node, (*segments)[i], origin);
@@ -103,8 +106,8 @@ Result<void> apply_env_overrides(Document& document, std::span<const std::string
     }
     if (blocked) continue;
     if (node->kind != Node::Kind::kMap && node->kind != Node::Kind::kNull) {
-      issues.add(join(*segments, segments->size() - 1), "cannot set a key inside " + internal::describe(*node),
-                 {0, 0, origin});
+      issues.add(join(*segments, segments->size() - 1),
+                 "cannot set a key inside " + internal::describe(*node), {0, 0, origin});
       continue;
     }
     *child(*node, segments->back(), origin) = std::move(parsed);

@@ -74,7 +74,9 @@ const Node* MapReader::take(std::string_view key) {
   return nullptr;
 }
 
-bool MapReader::has(std::string_view key) const { return map_ != nullptr && map_->find(key) != nullptr; }
+bool MapReader::has(std::string_view key) const {
+  return map_ != nullptr && map_->find(key) != nullptr;
+}
 
 std::string MapReader::path_of(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -176,8 +178,8 @@ MapReader& MapReader::field(std::string_view key, double& out, double min, doubl
   return *this;
 }
 
-MapReader& MapReader::field(std::string_view key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
-                            std::chrono::milliseconds max) {
+MapReader& MapReader::field(std::string_view key, std::chrono::milliseconds& out,
+                            std::chrono::milliseconds min, std::chrono::milliseconds max) {
   constexpr std::string_view kExpected = "a duration such as 250ms, 2s or 1m";
   const Node* node = scalar(key, kExpected);
   if (node == nullptr) return *this;
@@ -227,7 +229,8 @@ MapReader& MapReader::required(std::string_view key) {
   return *this;
 }
 
-std::optional<std::size_t> MapReader::choose(std::string_view key, const std::vector<std::string_view>& allowed) {
+std::optional<std::size_t> MapReader::choose(std::string_view key,
+                                             const std::vector<std::string_view>& allowed) {
   const Node* node = take(key);
   if (node == nullptr) return std::nullopt;
   if (node->kind == Node::Kind::kScalar) {

@@ -65,7 +65,8 @@ class MapReader {
 
   MapReader& one_of(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed);
   template <class E>
-  MapReader& one_of(std::string_view key, E& out, std::initializer_list<std::pair<std::string_view, E>> allowed) {
+  MapReader& one_of(std::string_view key, E& out,
+                    std::initializer_list<std::pair<std::string_view, E>> allowed) {
     std::vector<std::string_view> names;
     names.reserve(allowed.size());
     for (const auto& choice : allowed) names.push_back(choice.first);
@@ -105,15 +106,16 @@ class MapReader {
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max);
   std::optional<std::size_t> choose(std::string_view key, const std::vector<std::string_view>& allowed);
   // Runs `read` on a child mapping, then reports the child's unknown keys.
-  void read_child(const Node* node, std::string path, Location where, const std::function<void(MapReader&)>& read);
+  void read_child(const Node* node, std::string path, Location where,
+                  const std::function<void(MapReader&)>& read);
   void check_unknown_keys();
 
   const Document& document_;
   std::unique_ptr<internal::Issues> owned_issues_;  // the root owns them; children share
   internal::Issues& issues_;
-  const Node* map_;   // nullptr: an empty mapping
+  const Node* map_;  // nullptr: an empty mapping
   std::string path_;
-  Location where_;    // the mapping's place, or its nearest present ancestor's
+  Location where_;  // the mapping's place, or its nearest present ancestor's
   std::vector<bool> consumed_;
   std::vector<std::string> known_;
 };

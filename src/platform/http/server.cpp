@@ -281,18 +281,15 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
     if (head_ec) {
       int status = 0;
+      // A timeout needs no answer: tcp_stream has already closed the socket.
       if (head_ec == bhttp::error::header_limit) {
         status = 431;
-      } else if (head_ec == beast::error::timeout) {
-        status = 408;
       } else if (head_ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
         status = 400;
       }
       if (status != 0) {
         handler.on_transport_reject(status);
-        const char* detail = status == 431   ? "request headers exceed the limit"
-                             : status == 408 ? "the request was not received in time"
-                                             : "malformed HTTP request";
+        const char* detail = status == 431 ? "request headers exceed the limit" : "malformed HTTP request";
         Response resp = problem(status, detail);
         co_await write(stream, std::move(resp), false, false);
       }
@@ -317,17 +314,14 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
         int status = 0;
         if (body_ec == bhttp::error::body_limit) {
           status = 413;
-        } else if (body_ec == beast::error::timeout) {
-          status = 408;
         } else if (body_ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
           status = 400;
         }
         if (status != 0) {
           handler.on_transport_reject(status);
-          Response resp = problem(status, status == 413   ? "request body exceeds the limit of " +
-                                                                std::to_string(admission.body_limit) + " bytes"
-                                          : status == 408 ? "the request body was not received in time"
-                                                          : "malformed request body framing");
+          Response resp = problem(status, status == 413 ? "request body exceeds the limit of " +
+                                                              std::to_string(admission.body_limit) + " bytes"
+                                                        : "malformed request body framing");
           co_await write(stream, std::move(resp), false, false);
         }
         break;

@@ -20,7 +20,12 @@ const prometheus::Histogram::BucketBoundaries& duration_buckets() {
 
 prometheus::Gauge& build_gauge(prometheus::Registry& registry, const std::string& service, const char* name,
                                const char* help) {
-  return prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", service}}).Register(registry).Add({});
+  return prometheus::BuildGauge()
+      .Name(name)
+      .Help(help)
+      .Labels({{"service", service}})
+      .Register(registry)
+      .Add({});
 }
 
 }  // namespace
@@ -52,10 +57,10 @@ HttpServerMetrics::HttpServerMetrics(Metrics& metrics)
                      .Help("Time from request read to response written")
                      .Labels({{"service", metrics.service()}})
                      .Register(metrics.registry())),
-      connections_active_(build_gauge(metrics.registry(), metrics.service(), "cloudcafe_http_connections_active",
-                                      "Open client connections")),
-      requests_in_flight_(build_gauge(metrics.registry(), metrics.service(), "cloudcafe_http_requests_in_flight",
-                                      "Requests being handled")) {}
+      connections_active_(build_gauge(metrics.registry(), metrics.service(),
+                                      "cloudcafe_http_connections_active", "Open client connections")),
+      requests_in_flight_(build_gauge(metrics.registry(), metrics.service(),
+                                      "cloudcafe_http_requests_in_flight", "Requests being handled")) {}
 
 HttpServerMetrics::~HttpServerMetrics() = default;
 

@@ -30,20 +30,27 @@ struct State {
 // Callers reach the running State without a lock: they announce themselves
 // in `g_active` before loading `g_state`, and shutdown unpublishes the State
 // and then waits for `g_active` to drain before destroying it (both sides
-// seq_cst, so a caller that saw the State is always waited for).
+// seq_cst, so a caller that saw the State is always waited for). Callers
+// that arrive after the unpublish count for a few instructions only.
 std::atomic<State*> g_state{nullptr};
 std::atomic<int> g_active{0};
-std::mutex g_control;                  // init and shutdown, never log()
+std::mutex g_control;                            // init and shutdown, never log()
 std::atomic<std::uint64_t> g_dropped_before{0};  // drops of earlier runs
 std::atomic<Level> g_stderr_min_level{Level::kInfo};
 
+// Holds the running State for one call, or nothing. A call that finds no
+// State leaves g_active at once, so callers logging to stderr between runs
+// cannot keep shutdown waiting.
 class StateUse {
  public:
   StateUse() {
     g_active.fetch_add(1, std::memory_order_seq_cst);
     state_ = g_state.load(std::memory_order_seq_cst);
+    if (state_ == nullptr) g_active.fetch_sub(1, std::memory_order_release);
   }
-  ~StateUse() { g_active.fetch_sub(1, std::memory_order_release); }
+  ~StateUse() {
+    if (state_ != nullptr) g_active.fetch_sub(1, std::memory_order_release);
+  }
   StateUse(const StateUse&) = delete;
   StateUse& operator=(const StateUse&) = delete;
   State* get() const { return state_; }
@@ -52,7 +59,9 @@ class StateUse {
   State* state_;
 };
 
-std::uint64_t drops_of(State& state) { return state.pool->overrun_counter() + state.sink->failed_lines(); }
+std::uint64_t drops_of(State& state) {
+  return state.pool->overrun_counter() + state.sink->failed_lines();
+}
 
 }  // namespace
 
@@ -72,7 +81,8 @@ Result<void> init_logging(const LogOptions& options) {
   state->replica = options.replica;
   state->min_level = options.min_level;
   state->sink = std::make_shared<internal::FdSink>(fd, !options.path.empty());
-  state->pool = std::make_shared<spdlog::details::thread_pool>(std::max<std::size_t>(options.queue_limit, 1), 1);
+  state->pool =
+      std::make_shared<spdlog::details::thread_pool>(std::max<std::size_t>(options.queue_limit, 1), 1);
   state->logger = std::make_shared<spdlog::async_logger>("cafe", state->sink, state->pool,
                                                          spdlog::async_overflow_policy::overrun_oldest);
   // Levels are filtered before formatting; spdlog passes everything on.
@@ -119,4 +129,3 @@ std::uint64_t dropped_log_lines() {
 }
 
 }  // namespace cafe::telemetry
-

@@ -33,8 +33,9 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point ti
     cached_second = seconds;
   }
   out.append(cached_text, cached_length);
-  const char fraction[] = {'.', static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
-                           static_cast<char>('0' + millis % 10), 'Z'};
+  const char fraction[] = {'.', static_cast<char>('0' + millis / 100),
+                           static_cast<char>('0' + millis / 10 % 10), static_cast<char>('0' + millis % 10),
+                           'Z'};
   out.append(fraction, sizeof fraction);
 }
 
@@ -61,10 +62,14 @@ void append_value(std::string& out, const LogValue& value) {
 
 const char* to_string(Level level) noexcept {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }

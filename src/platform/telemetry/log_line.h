@@ -27,7 +27,8 @@ using LogValue = std::variant<std::string_view, std::int64_t, double, bool>;
 struct LogField {
   LogField(std::string_view field_key, std::string_view text) : key(field_key), value(text) {}
   LogField(std::string_view field_key, const char* text) : key(field_key), value(std::string_view(text)) {}
-  LogField(std::string_view field_key, const std::string& text) : key(field_key), value(std::string_view(text)) {}
+  LogField(std::string_view field_key, const std::string& text)
+      : key(field_key), value(std::string_view(text)) {}
   LogField(std::string_view field_key, bool flag) : key(field_key), value(flag) {}
   template <std::integral T>
     requires(!std::same_as<T, bool>)

@@ -1,11 +1,16 @@
 #include "platform/config/internal/issues.h"
 
 #include <algorithm>
+#include <span>
 #include <tuple>
 #include <utility>
 
 namespace cafe::config::internal {
 namespace {
+
+// A file full of mistakes is fixed a screenful at a time; the cap keeps a
+// hostile one from producing a message bigger than itself.
+constexpr std::size_t kMaxReported = 50;
 
 const std::string& name_of(const std::vector<std::string>& origin_names, std::uint32_t origin) {
   static const std::string kUnknown = "<unknown>";
@@ -36,7 +41,8 @@ Error Issues::to_error(const std::vector<std::string>& origin_names) const {
   std::string detail;
   std::vector<FieldError> fields;
   fields.reserve(order.size());
-  for (std::size_t index : order) {
+  const std::size_t shown = std::min(order.size(), kMaxReported);
+  for (std::size_t index : std::span(order).first(shown)) {
     const Issue& issue = issues_[index];
     const std::string& origin = name_of(origin_names, issue.location.origin);
     std::string where = position(issue.location);
@@ -50,6 +56,9 @@ Error Issues::to_error(const std::vector<std::string>& origin_names) const {
     std::string message = issue.what + where;
     if (issue.location.origin != 0) message += " (from " + origin + ")";
     fields.push_back({issue.path, std::move(message)});
+  }
+  if (order.size() > shown) {
+    detail += "\n... and " + std::to_string(order.size() - shown) + " more problems";
   }
   return Error::invalid(std::move(detail), std::move(fields));
 }

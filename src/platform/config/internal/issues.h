@@ -24,7 +24,8 @@ class Issues {
 
   // Sorted by origin, then line and column; each line reads
   // `<origin name>: <path>: <what> (line L, column C)`. Every issue becomes a
-  // FieldError {path, what + where}; the detail lists the lines.
+  // FieldError {path, what + where}; the detail lists the lines. Only the
+  // first 50 are reported, then a line counting the rest.
   Error to_error(const std::vector<std::string>& origin_names) const;
 
  private:

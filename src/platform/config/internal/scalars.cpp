@@ -45,10 +45,14 @@ std::string quote(std::string_view text) {
 
 std::string describe(const Node& node) {
   switch (node.kind) {
-    case Node::Kind::kNull: return "null";
-    case Node::Kind::kScalar: return quote(node.text);
-    case Node::Kind::kSequence: return "a list";
-    case Node::Kind::kMap: return "a mapping";
+    case Node::Kind::kNull:
+      return "null";
+    case Node::Kind::kScalar:
+      return quote(node.text);
+    case Node::Kind::kSequence:
+      return "a list";
+    case Node::Kind::kMap:
+      return "a mapping";
   }
   return "null";
 }

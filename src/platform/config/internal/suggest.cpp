@@ -23,7 +23,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return previous[b.size()];
 }
 
-std::optional<std::string_view> closest(std::string_view word, const std::vector<std::string_view>& candidates,
+std::optional<std::string_view> closest(std::string_view word,
+                                        const std::vector<std::string_view>& candidates,
                                         std::size_t max_distance) {
   std::optional<std::string_view> best;
   std::size_t best_distance = max_distance + 1;

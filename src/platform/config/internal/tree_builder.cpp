@@ -134,7 +134,8 @@ class Builder final : public YAML::EventHandler {
     if (!rejected_ && check_anchor(mark, anchor)) {
       if (tag != kPlainTag) {
         reject(mark, "explicit tags are not supported");
-      } else if (!frames_.empty() && frames_.back().node.kind == Node::Kind::kMap && !frames_.back().has_key) {
+      } else if (!frames_.empty() && frames_.back().node.kind == Node::Kind::kMap &&
+                 !frames_.back().has_key) {
         reject(mark, "keys must be strings, not lists or mappings");
       }
     }
@@ -206,16 +207,19 @@ class RefuseDocument final : public YAML::EventHandler {
   RefuseDocument(std::uint32_t origin, std::string path) : origin_(origin), path_(std::move(path)) {}
 
   void OnDocumentStart(const YAML::Mark& mark) override {
-    throw Abort{{path_, "more than one YAML document",
-                 mark.is_null() ? Location{0, 0, origin_} : Location{mark.line + 1, mark.column + 1, origin_}}};
+    throw Abort{
+        {path_, "more than one YAML document",
+         mark.is_null() ? Location{0, 0, origin_} : Location{mark.line + 1, mark.column + 1, origin_}}};
   }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
   void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  }
   void OnMapEnd() override {}
 
  private:

@@ -23,7 +23,8 @@ FdSink::~FdSink() {
 }
 
 void FdSink::log(const spdlog::details::log_msg& msg) {
-  if (!write_all(fd_, msg.payload.data(), msg.payload.size())) failed_.fetch_add(1, std::memory_order_relaxed);
+  if (!write_all(fd_, msg.payload.data(), msg.payload.size()))
+    failed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace cafe::telemetry::internal

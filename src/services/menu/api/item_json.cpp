@@ -42,6 +42,10 @@ Result<domain::ItemInput> decode_item(std::string_view body, std::optional<std::
   const bool has_cents = r.present("price_cents");
   const bool has_units = r.present("price");
   if (has_cents && has_units) {
+    // Both were read, just not accepted together: one error, not two more
+    // "unknown field" ones.
+    r.ignore("price");
+    r.ignore("price_cents");
     r.add_error("price", "send price_cents or price, not both");
   } else if (has_units) {
     r.ignore("price");

@@ -204,6 +204,7 @@ class BrokenCache final : public Cache {
   asio::awaitable<Result<void>> erase(std::string) override { co_return Error::unavailable("down"); }
   asio::awaitable<Result<void>> erase_prefix(std::string) override { co_return Error::unavailable("down"); }
   std::string_view backend() const noexcept override { return "broken"; }
+  void close() override {}
   int sets = 0;
 };
 

@@ -33,8 +33,9 @@ TEST(EnvOverrides, ReplacesFileValue) {
 }
 
 TEST(EnvOverrides, CreatesSectionsAbsentFromFile) {
-  Result<Config> config = load_with("", {"CLOUDCAFE_MENU__CACHE__TTL_MS=500", "CLOUDCAFE_MENU__STORES=[s1, s2]",
-                                         "CLOUDCAFE_GATEWAY__ROUTES__MENU__TARGET=menu"});
+  Result<Config> config =
+      load_with("", {"CLOUDCAFE_MENU__CACHE__TTL_MS=500", "CLOUDCAFE_MENU__STORES=[s1, s2]",
+                     "CLOUDCAFE_GATEWAY__ROUTES__MENU__TARGET=menu"});
   ASSERT_TRUE(config.has_value()) << config.error().detail;
   EXPECT_EQ(config->menu.cache.ttl_ms, 500);
   EXPECT_EQ(config->menu.stores, (std::vector<std::string>{"s1", "s2"}));
@@ -54,13 +55,15 @@ TEST(EnvOverrides, TypeChecksValueAndNamesVariable) {
             "CLOUDCAFE_MENU__PAGE_SIZE: menu.page_size: expected an integer, got \"abc\"");
   ASSERT_EQ(config.error().fields.size(), 1u);
   EXPECT_EQ(config.error().fields[0].field, "menu.page_size");
-  EXPECT_EQ(config.error().fields[0].message, "expected an integer, got \"abc\" (from CLOUDCAFE_MENU__PAGE_SIZE)");
+  EXPECT_EQ(config.error().fields[0].message,
+            "expected an integer, got \"abc\" (from CLOUDCAFE_MENU__PAGE_SIZE)");
 }
 
 TEST(EnvOverrides, QuotedValueStaysString) {
   Result<Config> config = load_with("", {"CLOUDCAFE_MENU__PAGE_SIZE=\"7\""});
   ASSERT_FALSE(config.has_value());
-  EXPECT_EQ(config.error().detail, "CLOUDCAFE_MENU__PAGE_SIZE: menu.page_size: expected an integer, got \"7\"");
+  EXPECT_EQ(config.error().detail,
+            "CLOUDCAFE_MENU__PAGE_SIZE: menu.page_size: expected an integer, got \"7\"");
 }
 
 TEST(EnvOverrides, RejectsOverrideOfUnknownKeyNamingVariable) {
@@ -71,13 +74,15 @@ TEST(EnvOverrides, RejectsOverrideOfUnknownKeyNamingVariable) {
 }
 
 TEST(EnvOverrides, IgnoresListedVariablesAndOtherPrefixes) {
-  Result<Config> config = load_with("", {"CLOUDCAFE_ADMIN_TOKEN=secret", "CLOUDCAFE_ADMIN_TOKEN_FILE=/run/token",
-                                         "HOME=/root", "CLOUDCAFEMENU=1"});
+  Result<Config> config =
+      load_with("", {"CLOUDCAFE_ADMIN_TOKEN=secret", "CLOUDCAFE_ADMIN_TOKEN_FILE=/run/token", "HOME=/root",
+                     "CLOUDCAFEMENU=1"});
   EXPECT_TRUE(config.has_value()) << config.error().detail;
 }
 
 TEST(EnvOverrides, RejectsNameThatIsNotAPath) {
-  Result<Config> config = load_with("", {"CLOUDCAFE_MENU____X=1", "CLOUDCAFE_MENU__=1", "CLOUDCAFE_MENU-X=1"});
+  Result<Config> config =
+      load_with("", {"CLOUDCAFE_MENU____X=1", "CLOUDCAFE_MENU__=1", "CLOUDCAFE_MENU-X=1"});
   ASSERT_FALSE(config.has_value());
   EXPECT_EQ(config.error().detail,
             "CLOUDCAFE_MENU____X: not a configuration path (segments are joined by \"__\")\n"
@@ -88,14 +93,16 @@ TEST(EnvOverrides, RejectsNameThatIsNotAPath) {
 TEST(EnvOverrides, RejectsPathThroughScalar) {
   Result<Config> config = load_with("menu:\n  page_size: 3\n", {"CLOUDCAFE_MENU__PAGE_SIZE__X=1"});
   ASSERT_FALSE(config.has_value());
-  EXPECT_EQ(config.error().detail, "CLOUDCAFE_MENU__PAGE_SIZE__X: menu.page_size: cannot set a key inside \"3\"");
+  EXPECT_EQ(config.error().detail,
+            "CLOUDCAFE_MENU__PAGE_SIZE__X: menu.page_size: cannot set a key inside \"3\"");
 }
 
 TEST(EnvOverrides, RejectsInvalidYamlValue) {
   Result<Config> config = load_with("", {"CLOUDCAFE_MENU__STORES=[a, b"});
   ASSERT_FALSE(config.has_value());
-  EXPECT_EQ(config.error().detail,
-            "CLOUDCAFE_MENU__STORES: menu.stores: invalid YAML: end of sequence flow not found (line 1, column 1)");
+  EXPECT_EQ(
+      config.error().detail,
+      "CLOUDCAFE_MENU__STORES: menu.stores: invalid YAML: end of sequence flow not found (line 1, column 1)");
 }
 
 TEST(EnvOverrides, ListsFileErrorsBeforeVariableErrors) {
@@ -110,7 +117,8 @@ TEST(EnvOverrides, ProcessEnvironmentHoldsNameValuePairs) {
   ASSERT_EQ(::setenv("CAFE_CONFIG_TEST_VARIABLE", "a=b", 1), 0);
   const std::vector<std::string> environment = process_environment();
   ::unsetenv("CAFE_CONFIG_TEST_VARIABLE");
-  EXPECT_NE(std::find(environment.begin(), environment.end(), "CAFE_CONFIG_TEST_VARIABLE=a=b"), environment.end());
+  EXPECT_NE(std::find(environment.begin(), environment.end(), "CAFE_CONFIG_TEST_VARIABLE=a=b"),
+            environment.end());
 }
 
 }  // namespace

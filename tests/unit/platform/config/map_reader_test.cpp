@@ -90,14 +90,16 @@ TEST(MapReader, RejectsListForMapping) {
 }
 
 TEST(MapReader, RejectsScalarAtTopLevel) {
-  EXPECT_EQ(load_error("- a\n- b\n"), "cloudcafe.yaml: expected a mapping at the top level, got a list (line 1, column 1)");
+  EXPECT_EQ(load_error("- a\n- b\n"),
+            "cloudcafe.yaml: expected a mapping at the top level, got a list (line 1, column 1)");
 }
 
 TEST(MapReader, RejectsOutOfRangeInteger) {
   EXPECT_EQ(load_error("menu:\n  page_size: 0\n"),
             "cloudcafe.yaml: menu.page_size: must be between 1 and 500, got 0 (line 2, column 14)");
   EXPECT_EQ(load_error("menu:\n  page_size: 99999999999999999999\n"),
-            "cloudcafe.yaml: menu.page_size: expected an integer, got \"99999999999999999999\" (line 2, column 14)");
+            "cloudcafe.yaml: menu.page_size: expected an integer, got \"99999999999999999999\" (line 2, "
+            "column 14)");
 }
 
 TEST(MapReader, RejectsOutOfRangeNumber) {
@@ -115,19 +117,22 @@ TEST(MapReader, RejectsYesAsBoolean) {
 TEST(MapReader, ReadsDurationsInEveryUnit) {
   for (auto [text, expected] : std::vector<std::pair<std::string, std::chrono::milliseconds>>{
            {"250ms", 250ms}, {"2s", 2s}, {"1m", 1min}, {"1500", 1500ms}}) {
-    Result<Config> config = load("gateway:\n  routes:\n    menu:\n      target: m\n      timeout: " + text + "\n");
+    Result<Config> config =
+        load("gateway:\n  routes:\n    menu:\n      target: m\n      timeout: " + text + "\n");
     ASSERT_TRUE(config.has_value()) << text << ": " << config.error().detail;
     EXPECT_EQ(config->routes["menu"].timeout, expected) << text;
   }
 }
 
 TEST(MapReader, RejectsMalformedAndOutOfRangeDurations) {
-  EXPECT_EQ(load_error("menu:\n  cache:\n    refresh: 2x\n"),
-            "cloudcafe.yaml: menu.cache.refresh: expected a duration such as 250ms, 2s or 1m, got \"2x\" (line 3, "
-            "column 14)");
-  EXPECT_EQ(load_error("menu:\n  cache:\n    refresh: -1s\n"),
-            "cloudcafe.yaml: menu.cache.refresh: expected a duration such as 250ms, 2s or 1m, got \"-1s\" (line 3, "
-            "column 14)");
+  EXPECT_EQ(
+      load_error("menu:\n  cache:\n    refresh: 2x\n"),
+      "cloudcafe.yaml: menu.cache.refresh: expected a duration such as 250ms, 2s or 1m, got \"2x\" (line 3, "
+      "column 14)");
+  EXPECT_EQ(
+      load_error("menu:\n  cache:\n    refresh: -1s\n"),
+      "cloudcafe.yaml: menu.cache.refresh: expected a duration such as 250ms, 2s or 1m, got \"-1s\" (line 3, "
+      "column 14)");
   EXPECT_EQ(load_error("menu:\n  cache:\n    refresh: 2h\n"),
             "cloudcafe.yaml: menu.cache.refresh: must be between 1ms and 1m, got 2h (line 3, column 14)");
 }
@@ -140,16 +145,19 @@ TEST(MapReader, SuggestsKnownKeyForMisspeltOne) {
 }
 
 TEST(MapReader, RejectsUnknownKeyWithoutSuggestionWhenNoneIsClose) {
-  EXPECT_EQ(load_error("menu:\n  colour: red\n"), "cloudcafe.yaml: menu.colour: unknown key (line 2, column 3)");
+  EXPECT_EQ(load_error("menu:\n  colour: red\n"),
+            "cloudcafe.yaml: menu.colour: unknown key (line 2, column 3)");
   EXPECT_EQ(load_error("billing: {}\n"), "cloudcafe.yaml: billing: unknown key (line 1, column 1)");
 }
 
 TEST(MapReader, RejectsValueOutsideChoicesWithSuggestion) {
   EXPECT_EQ(load_error("menu:\n  cache:\n    backend: redsi\n"),
-            "cloudcafe.yaml: menu.cache.backend: expected one of \"memory\", \"redis\", got \"redsi\" (did you mean "
+            "cloudcafe.yaml: menu.cache.backend: expected one of \"memory\", \"redis\", got \"redsi\" (did "
+            "you mean "
             "\"redis\"?) (line 3, column 14)");
   EXPECT_EQ(load_error("menu:\n  consistency: [strong]\n"),
-            "cloudcafe.yaml: menu.consistency: expected one of \"eventual\", \"strong\", got a list (line 2, column 16)");
+            "cloudcafe.yaml: menu.consistency: expected one of \"eventual\", \"strong\", got a list (line 2, "
+            "column 16)");
 }
 
 TEST(MapReader, ReportsMissingRequiredKeyAtItsMapping) {
@@ -170,7 +178,8 @@ TEST(MapReader, NamesListItemsByIndex) {
 
 TEST(MapReader, ReportsUnknownKeysInsideEachEntry) {
   EXPECT_EQ(load_error("gateway:\n  routes:\n    menu: {target: m, timout: 1s}\n"),
-            "cloudcafe.yaml: gateway.routes.menu.timout: unknown key (did you mean \"timeout\"?) (line 3, column 23)");
+            "cloudcafe.yaml: gateway.routes.menu.timout: unknown key (did you mean \"timeout\"?) (line 3, "
+            "column 23)");
 }
 
 TEST(MapReader, ReportsSeveralErrorsTogetherInFileOrder) {
@@ -194,6 +203,16 @@ TEST(MapReader, ReportsSeveralErrorsTogetherInFileOrder) {
   EXPECT_EQ(paths, (std::vector<std::string>{"menu.page_size", "menu.cache.backnd", "menu.cache.ttl_ms",
                                              "gateway.routes.menu.target"}));
   EXPECT_EQ(config.error().fields[0].message, "must be between 1 and 500, got 0 (line 2, column 14)");
+}
+
+TEST(MapReader, ReportsFiftyProblemsThenCountsTheRest) {
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "unknown_" + std::to_string(i) + ": 1\n";
+  Result<Config> config = load(text);
+  ASSERT_FALSE(config.has_value());
+  EXPECT_EQ(config.error().fields.size(), 50u);
+  const std::string& detail = config.error().detail;
+  EXPECT_EQ(detail.substr(detail.rfind('\n') + 1), "... and 10 more problems");
 }
 
 TEST(MapReader, HasDoesNotCountAsReading) {

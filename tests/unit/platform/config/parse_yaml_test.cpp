@@ -45,7 +45,8 @@ TEST(ParseYaml, AcceptsEmptyDocumentAsNull) {
 }
 
 TEST(ParseYaml, RejectsDuplicateTopLevelKey) {
-  EXPECT_EQ(parse_error("menu: 1\ngateway: 2\nmenu: 3\n"), "cloudcafe.yaml: duplicate key \"menu\" (line 3, column 1)");
+  EXPECT_EQ(parse_error("menu: 1\ngateway: 2\nmenu: 3\n"),
+            "cloudcafe.yaml: duplicate key \"menu\" (line 3, column 1)");
 }
 
 TEST(ParseYaml, RejectsDuplicateNestedKeyWithItsPath) {
@@ -73,7 +74,8 @@ TEST(ParseYaml, ReportsEveryDuplicateTogether) {
 }
 
 TEST(ParseYaml, RejectsDuplicateKeyInFlowMapping) {
-  EXPECT_EQ(parse_error("limits: {a: 1, a: 2}\n"), "cloudcafe.yaml: limits: duplicate key \"a\" (line 1, column 16)");
+  EXPECT_EQ(parse_error("limits: {a: 1, a: 2}\n"),
+            "cloudcafe.yaml: limits: duplicate key \"a\" (line 1, column 16)");
 }
 
 TEST(ParseYaml, TurnsSyntaxErrorIntoMessageWithPosition) {
@@ -86,7 +88,8 @@ TEST(ParseYaml, TurnsSyntaxErrorIntoMessageWithPosition) {
 
 TEST(ParseYaml, PrefersSyntaxErrorOverWhatItLooksLikeBeforeIt) {
   // yaml-cpp first reports the unclosed list as a mapping key.
-  EXPECT_EQ(parse_error("[a, b"), "cloudcafe.yaml: invalid YAML: end of sequence flow not found (line 1, column 1)");
+  EXPECT_EQ(parse_error("[a, b"),
+            "cloudcafe.yaml: invalid YAML: end of sequence flow not found (line 1, column 1)");
 }
 
 TEST(ParseYaml, RejectsComplexKey) {
@@ -95,7 +98,8 @@ TEST(ParseYaml, RejectsComplexKey) {
 }
 
 TEST(ParseYaml, RejectsNullKey) {
-  EXPECT_EQ(parse_error("menu:\n  ~: 1\n"), "cloudcafe.yaml: menu: keys must be strings, not null (line 2, column 3)");
+  EXPECT_EQ(parse_error("menu:\n  ~: 1\n"),
+            "cloudcafe.yaml: menu: keys must be strings, not null (line 2, column 3)");
 }
 
 TEST(ParseYaml, RejectsAnchorsAndAliases) {
@@ -106,11 +110,13 @@ TEST(ParseYaml, RejectsAnchorsAndAliases) {
 }
 
 TEST(ParseYaml, RejectsExplicitTags) {
-  EXPECT_EQ(parse_error("port: !!int 5\n"), "cloudcafe.yaml: port: explicit tags are not supported (line 1, column 7)");
+  EXPECT_EQ(parse_error("port: !!int 5\n"),
+            "cloudcafe.yaml: port: explicit tags are not supported (line 1, column 7)");
 }
 
 TEST(ParseYaml, RejectsMoreThanOneDocument) {
-  EXPECT_EQ(parse_error("a: 1\n---\nb: 2\n"), "cloudcafe.yaml: more than one YAML document (line 2, column 1)");
+  EXPECT_EQ(parse_error("a: 1\n---\nb: 2\n"),
+            "cloudcafe.yaml: more than one YAML document (line 2, column 1)");
 }
 
 TEST(ParseYaml, RejectsDocumentOverSizeLimit) {
@@ -120,9 +126,10 @@ TEST(ParseYaml, RejectsDocumentOverSizeLimit) {
 
 TEST(ParseYaml, RejectsDeepFlowNesting) {
   std::string text = "a: " + std::string(40, '[') + std::string(40, ']') + "\n";
-  EXPECT_EQ(parse_error(text),
-            "cloudcafe.yaml: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-            "[0][0][0]: nesting deeper than 32 levels (line 1, column 35)");
+  EXPECT_EQ(
+      parse_error(text),
+      "cloudcafe.yaml: a[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+      "[0][0][0]: nesting deeper than 32 levels (line 1, column 35)");
 }
 
 TEST(ParseYaml, RejectsDeepBlockNestingWithinCustomLimit) {

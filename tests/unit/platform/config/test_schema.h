@@ -54,12 +54,13 @@ inline Result<Config> read_config(const Document& document) {
   MapReader reader(document);
   reader.section("menu", [&](MapReader& menu) {
     MenuConfig& m = config.menu;
-    menu.section("cache", [&](MapReader& cache) {
-          cache.one_of("backend", m.cache.backend, {"memory", "redis"})
-              .field("ttl_ms", m.cache.ttl_ms, 1, 3'600'000)
-              .field("refresh", m.cache.refresh, 1ms, 1min)
-              .field("max_entries", m.cache.max_entries, 1, 1'000'000);
-        })
+    menu.section("cache",
+                 [&](MapReader& cache) {
+                   cache.one_of("backend", m.cache.backend, {"memory", "redis"})
+                       .field("ttl_ms", m.cache.ttl_ms, 1, 3'600'000)
+                       .field("refresh", m.cache.refresh, 1ms, 1min)
+                       .field("max_entries", m.cache.max_entries, 1, 1'000'000);
+                 })
         .field("page_size", m.page_size, 1, 500)
         .field("sample_rate", m.sample_rate, 0.0, 1.0)
         .field("etags", m.etags)

@@ -37,16 +37,19 @@ TEST(JsonEscape, EscapesControlCharactersIncludingNul) {
 }
 
 TEST(JsonEscape, KeepsValidUtf8) {
-  EXPECT_EQ(escaped("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(escaped("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\"");
 }
 
 TEST(JsonEscape, ReplacesInvalidUtf8) {
   const std::string replacement = "\xEF\xBF\xBD";
-  EXPECT_EQ(escaped("a\xFF" "b"), "\"a" + replacement + "b\"");
-  EXPECT_EQ(escaped("\xC0\xAF"), "\"" + replacement + replacement + "\"");           // overlong '/'
+  EXPECT_EQ(escaped("a\xFF"
+                    "b"),
+            "\"a" + replacement + "b\"");
+  EXPECT_EQ(escaped("\xC0\xAF"), "\"" + replacement + replacement + "\"");                    // overlong '/'
   EXPECT_EQ(escaped("\xED\xA0\x80"), "\"" + replacement + replacement + replacement + "\"");  // surrogate
-  EXPECT_EQ(escaped("\xE2\x82"), "\"" + replacement + replacement + "\"");           // truncated
-  EXPECT_EQ(escaped("\xF4\x90\x80\x80").substr(0, 4), "\"" + replacement);          // above U+10FFFF
+  EXPECT_EQ(escaped("\xE2\x82"), "\"" + replacement + replacement + "\"");                    // truncated
+  EXPECT_EQ(escaped("\xF4\x90\x80\x80").substr(0, 4), "\"" + replacement);  // above U+10FFFF
 }
 
 TEST(JsonEscape, OutputOfHostileBytesAlwaysParses) {

@@ -26,12 +26,12 @@ boost::json::object parse_line(const std::string& line) {
 }
 
 TEST(LogLine, HasFixedKeysThenFieldsInOrder) {
-  const std::string line = format_log_line(kTime, Level::kInfo, {"menu", "menu-1"}, "order_placed",
-                                           {{"order_id", "o-1"}, {"lines", 3}, {"total", 4.5}, {"paid", true}});
-  EXPECT_EQ(line,
-            R"({"ts":"2026-11-25T08:50:01.123Z","level":"info","service":"menu","replica":"menu-1",)"
-            R"("event":"order_placed","order_id":"o-1","lines":3,"total":4.5,"paid":true})"
-            "\n");
+  const std::string line =
+      format_log_line(kTime, Level::kInfo, {"menu", "menu-1"}, "order_placed",
+                      {{"order_id", "o-1"}, {"lines", 3}, {"total", 4.5}, {"paid", true}});
+  EXPECT_EQ(line, R"({"ts":"2026-11-25T08:50:01.123Z","level":"info","service":"menu","replica":"menu-1",)"
+                  R"("event":"order_placed","order_id":"o-1","lines":3,"total":4.5,"paid":true})"
+                  "\n");
 }
 
 TEST(LogLine, ParsesBackWithEveryField) {

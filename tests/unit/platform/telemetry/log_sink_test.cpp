@@ -1,9 +1,11 @@
 #include "platform/telemetry/log.h"
+#include "platform/telemetry/metrics.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
@@ -65,7 +67,8 @@ std::vector<boost::json::object> parse_lines(const std::string& data) {
 TEST(LogSink, DropsAndCountsWithoutBlockingWhenWriterIsStuck) {
   Pipe pipe(4096);  // nobody reads it until the end: the writer blocks after ~4 KiB
   const std::uint64_t dropped_before = dropped_log_lines();
-  ASSERT_TRUE(init_logging({.service = "menu", .replica = "menu-1", .queue_limit = 4, .path = pipe.write_path()}));
+  ASSERT_TRUE(
+      init_logging({.service = "menu", .replica = "menu-1", .queue_limit = 4, .path = pipe.write_path()}));
   pipe.close_write();
 
   constexpr int kLines = 5000;
@@ -89,6 +92,12 @@ TEST(LogSink, DropsAndCountsWithoutBlockingWhenWriterIsStuck) {
   EXPECT_EQ(lines.front().at("replica").as_string(), "menu-1");
   // Overrun drops the oldest queued lines: the last one logged is kept.
   EXPECT_EQ(lines.back().at("i").as_int64(), kLines - 1);
+
+  const std::string exposition = Metrics("menu").render();
+  EXPECT_NE(exposition.find("\ncloudcafe_log_lines_dropped_total{service=\"menu\"} " +
+                            std::to_string(dropped_log_lines()) + "\n"),
+            std::string::npos)
+      << exposition;
 }
 
 TEST(LogSink, WritesEveryLineWhenQueueKeepsUp) {
@@ -144,6 +153,66 @@ TEST(LogSink, RefusesLogFileThatCannotBeOpened) {
   ASSERT_FALSE(started.has_value());
   EXPECT_EQ(started.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(started.error().detail.find("/nonexistent-dir/cafe.log"), std::string::npos);
+}
+
+// Points stderr at another fd for the life of the object.
+class StderrRedirect {
+ public:
+  explicit StderrRedirect(int fd) : saved_(::dup(STDERR_FILENO)) { ::dup2(fd, STDERR_FILENO); }
+  ~StderrRedirect() {
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+  }
+  StderrRedirect(const StderrRedirect&) = delete;
+  StderrRedirect& operator=(const StderrRedirect&) = delete;
+
+ private:
+  int saved_;
+};
+
+TEST(LogSink, WritesSynchronouslyToStderrBeforeInit) {
+  Pipe pipe;
+  {
+    const int fd = ::open(pipe.write_path().c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    StderrRedirect redirect(fd);
+    ::close(fd);
+    log(Level::kInfo, "early", {{"port", 8080}});
+  }
+  pipe.close_write();
+  const std::vector<boost::json::object> lines = parse_lines(pipe.read_all());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("event").as_string(), "early");
+  EXPECT_EQ(lines[0].at("port").as_int64(), 8080);
+}
+
+TEST(LogSink, SurvivesLoggingWhileStartingAndStopping) {
+  Pipe pipe;
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(null_fd, 0);
+  StderrRedirect redirect(null_fd);  // lines between runs go to stderr
+  ::close(null_fd);
+  std::thread reader([&] { pipe.read_all(); });
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 2; ++t) {
+    writers.emplace_back([&] {
+      while (!stop.load()) log(Level::kInfo, "churn", {{"x", 1}});
+    });
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; round < 20; ++round) {
+    ASSERT_TRUE(init_logging({.service = "s", .queue_limit = 16, .path = pipe.write_path()}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    shutdown_logging();
+  }
+  // Shutdown waits only for calls that use the logger, not for the stream of
+  // new ones.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  stop = true;
+  for (std::thread& writer : writers) writer.join();
+  pipe.close_write();
+  reader.join();
 }
 
 }  // namespace

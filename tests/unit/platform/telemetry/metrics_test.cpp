@@ -1,6 +1,7 @@
+#include "platform/telemetry/metrics.h"
+
 #include "platform/telemetry/http_server_metrics.h"
 #include "platform/telemetry/log.h"
-#include "platform/telemetry/metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -23,14 +24,17 @@ TEST(HttpServerMetrics, RendersRequestCounterWithLabels) {
   http.observe(items, 200, 0.2);
   http.observe(items, 404, 0.001);
   const std::string text = metrics.render();
-  EXPECT_TRUE(has_line(text,
-                       R"(cloudcafe_http_requests_total{service="menu",method="GET",route="/api/menu/items",status="200"} 2)"))
-      << text;
-  EXPECT_TRUE(has_line(text,
-                       R"(cloudcafe_http_requests_total{service="menu",method="GET",route="/api/menu/items",status="404"} 1)"))
+  EXPECT_TRUE(has_line(
+      text,
+      R"(cloudcafe_http_requests_total{service="menu",method="GET",route="/api/menu/items",status="200"} 2)"))
       << text;
   EXPECT_TRUE(has_line(
-      text, R"(cloudcafe_http_request_duration_seconds_count{service="menu",method="GET",route="/api/menu/items"} 3)"))
+      text,
+      R"(cloudcafe_http_requests_total{service="menu",method="GET",route="/api/menu/items",status="404"} 1)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text,
+      R"(cloudcafe_http_request_duration_seconds_count{service="menu",method="GET",route="/api/menu/items"} 3)"))
       << text;
   EXPECT_TRUE(has_line(
       text,
@@ -62,8 +66,9 @@ TEST(HttpServerMetrics, CountsStatusesBeyondTheCachedSlots) {
   }
   const std::string text = metrics.render();
   for (int status = 200; status < 230; ++status) {
-    EXPECT_TRUE(has_line(text, R"(cloudcafe_http_requests_total{service="order",method="POST",route="/x",status=")" +
-                                   std::to_string(status) + "\"} 2"))
+    EXPECT_TRUE(
+        has_line(text, R"(cloudcafe_http_requests_total{service="order",method="POST",route="/x",status=")" +
+                           std::to_string(status) + "\"} 2"))
         << status;
   }
 }
@@ -74,8 +79,9 @@ TEST(HttpServerMetrics, CountsImpossibleStatusAsOther) {
   HttpServerMetrics::RouteHandles& route = http.route("/x", "GET");
   http.observe(route, 0, 0.01);
   http.observe(route, 1000, 0.01);
-  EXPECT_TRUE(has_line(metrics.render(),
-                       R"(cloudcafe_http_requests_total{service="order",method="GET",route="/x",status="other"} 2)"));
+  EXPECT_TRUE(
+      has_line(metrics.render(),
+               R"(cloudcafe_http_requests_total{service="order",method="GET",route="/x",status="other"} 2)"));
 }
 
 TEST(HttpServerMetrics, ObserveIsExactUnderConcurrency) {
@@ -93,8 +99,9 @@ TEST(HttpServerMetrics, ObserveIsExactUnderConcurrency) {
   for (std::thread& thread : threads) thread.join();
   const std::string text = metrics.render();
   for (int status = 200; status < 208; ++status) {
-    EXPECT_TRUE(has_line(text, R"(cloudcafe_http_requests_total{service="order",method="GET",route="/x",status=")" +
-                                   std::to_string(status) + "\"} " + std::to_string(kThreads * kPerThread / 8)))
+    EXPECT_TRUE(
+        has_line(text, R"(cloudcafe_http_requests_total{service="order",method="GET",route="/x",status=")" +
+                           std::to_string(status) + "\"} " + std::to_string(kThreads * kPerThread / 8)))
         << text;
   }
 }
@@ -114,14 +121,19 @@ TEST(HttpServerMetrics, TracksConnectionsAndRequestsInFlight) {
 TEST(Metrics, ExposesDroppedLogLines) {
   Metrics metrics("menu");
   const std::string text = metrics.render();
-  EXPECT_TRUE(has_line(text, R"(cloudcafe_log_lines_dropped_total{service="menu"} )" +
-                                 std::to_string(dropped_log_lines())))
+  EXPECT_TRUE(has_line(
+      text, R"(cloudcafe_log_lines_dropped_total{service="menu"} )" + std::to_string(dropped_log_lines())))
       << text;
 }
 
 TEST(Metrics, SharesRegistryForOtherCollectors) {
   Metrics metrics("menu");
-  prometheus::BuildCounter().Name("cloudcafe_orders_placed_total").Help("h").Register(*metrics.shared_registry()).Add({}).Increment(3);
+  prometheus::BuildCounter()
+      .Name("cloudcafe_orders_placed_total")
+      .Help("h")
+      .Register(*metrics.shared_registry())
+      .Add({})
+      .Increment(3);
   EXPECT_TRUE(has_line(metrics.render(), "cloudcafe_orders_placed_total 3"));
 }
 
