@@ -19,7 +19,8 @@ class GatewayApp final : public ServiceApp {
 
 }  // namespace
 
-Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, prometheus::Registry* metrics) {
+Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, prometheus::Registry* metrics,
+                                                     faults::Registry& faults) {
   const auto& g = config.gateway;
   gateway::GatewayOptions options;
   for (const auto& r : g.routes) options.routes.push_back({r.path, r.group});
@@ -37,7 +38,7 @@ Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, pr
   options.max_connections_per_target = g.upstream_max_connections;
   options.max_attempts = g.upstream_max_attempts;
   options.max_body_bytes = g.max_body_bytes;
-  auto gw = gateway::Gateway::create(std::move(options), metrics);
+  auto gw = gateway::Gateway::create(std::move(options), metrics, faults);
   if (!gw) return gw.error();
   return std::unique_ptr<ServiceApp>(std::make_unique<GatewayApp>(std::move(*gw)));
 }

@@ -2,6 +2,7 @@
 
 #include "app/config.h"
 #include "app/service_app.h"
+#include "platform/faults/fault.h"
 
 #include <memory>
 
@@ -11,7 +12,9 @@ class Registry;
 
 namespace cafe::app {
 
-// The gateway with the configured route table and static targets.
-Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, prometheus::Registry* metrics);
+// The gateway with the configured route table and static targets. Calls to
+// a target group answer to injected faults ("dependency:<group>").
+Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, prometheus::Registry* metrics,
+                                                     faults::Registry& faults);
 
 }  // namespace cafe::app

@@ -1,6 +1,8 @@
 #include "app/menu_app.h"
 
 #include "app/backends.h"
+#include "platform/faults/faulty_cache.h"
+#include "platform/faults/faulty_database.h"
 #include "platform/telemetry/log.h"
 #include "services/menu/api/routes.h"
 #include "services/menu/menu_service.h"
@@ -58,10 +60,12 @@ class MenuApp final : public ServiceApp {
 
 }  // namespace
 
-Result<std::unique_ptr<ServiceApp>> make_menu_app(const AppConfig& config, const std::string& data_dir) {
+Result<std::unique_ptr<ServiceApp>> make_menu_app(const AppConfig& config, const std::string& data_dir,
+                                                  faults::Registry& faults) {
   auto db = open_database(config.menu.store, data_dir, "menu");
   if (!db) return db.error();
-  auto app = std::make_unique<MenuApp>(std::move(*db), open_cache(config.menu.cache), config.menu);
+  auto app = std::make_unique<MenuApp>(faults::with_faults(std::move(*db), faults),
+                                       faults::with_faults(open_cache(config.menu.cache), faults), config.menu);
   if (auto ready = app->initialise(); !ready) return ready.error();
   return std::unique_ptr<ServiceApp>(std::move(app));
 }

@@ -6,16 +6,17 @@
 namespace cafe::app {
 
 Result<std::unique_ptr<ServiceApp>> make_service_app(const std::string& service, const AppConfig& config,
-                                                     const RunOptions& options, telemetry::Metrics& metrics) {
-  if (service == "menu") return make_menu_app(config, options.data_dir);
-  if (service == "gateway") return make_gateway_app(config, &metrics.registry());
+                                                     const RunOptions& options, telemetry::Metrics& metrics,
+                                                     faults::Registry& faults) {
+  if (service == "menu") return make_menu_app(config, options.data_dir, faults);
+  if (service == "gateway") return make_gateway_app(config, &metrics.registry(), faults);
   return Error::invalid("unknown service '" + service + "'; this build serves: menu, gateway");
 }
 
 Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& config, const RunOptions& options) {
   std::unique_ptr<RunningService> rs(new RunningService());
   rs->metrics_ = std::make_unique<telemetry::Metrics>(options.service);
-  auto app = make_service_app(options.service, config, options, *rs->metrics_);
+  auto app = make_service_app(options.service, config, options, *rs->metrics_, rs->faults_);
   if (!app) return app.error();
   rs->app_ = std::move(*app);
   if (auto added = rs->app_->add_routes(rs->router_); !added) return added.error();

@@ -45,9 +45,11 @@ class RunningService {
  private:
   RunningService() = default;
 
-  std::unique_ptr<ServiceApp> app_;
+  // Declared in dependency order: the app uses metrics and faults; the
+  // router's handlers use the app.
   std::unique_ptr<telemetry::Metrics> metrics_;
   faults::Registry faults_;
+  std::unique_ptr<ServiceApp> app_;
   http::Router router_;
   std::unique_ptr<http::HttpService> pipeline_;
   std::unique_ptr<http::Server> server_;
@@ -55,6 +57,7 @@ class RunningService {
 
 // The app for a service name, or kInvalidArgument naming the known ones.
 Result<std::unique_ptr<ServiceApp>> make_service_app(const std::string& service, const AppConfig& config,
-                                                     const RunOptions& options, telemetry::Metrics& metrics);
+                                                     const RunOptions& options, telemetry::Metrics& metrics,
+                                                     faults::Registry& faults);
 
 }  // namespace cafe::app

@@ -1,5 +1,6 @@
 #include "services/gateway/gateway.h"
 
+#include "platform/faults/inject.h"
 #include "platform/http/identity.h"
 #include "platform/http/problem.h"
 #include "platform/http/service.h"
@@ -90,16 +91,18 @@ std::string client_key(const Request& request) {
   return "ip:" + request.remote_address;
 }
 
-Gateway::Gateway(GatewayOptions options, prometheus::Registry* metrics)
+Gateway::Gateway(GatewayOptions options, prometheus::Registry* metrics, faults::Registry& faults)
     : options_(std::move(options)),
       metrics_(metrics),
+      faults_(faults),
       rate_limiter_(options_.rate_limit),
       shared_(std::make_shared<Shared>()) {}
 
 Gateway::~Gateway() { stop(); }
 
-Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, prometheus::Registry* metrics) {
-  std::unique_ptr<Gateway> gw(new Gateway(std::move(options), metrics));
+Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, prometheus::Registry* metrics,
+                                                 faults::Registry& faults) {
+  std::unique_ptr<Gateway> gw(new Gateway(std::move(options), metrics, faults));
   for (const auto& [name, addresses] : gw->options_.targets) {
     std::vector<http_client::Target> targets;
     for (const auto& address : addresses) {
@@ -190,6 +193,9 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
       limited.retry_after_seconds = decision.retry_after_seconds;
       co_return http::problem_for(req, limited);
     }
+  }
+  if (auto injected = co_await faults::inject(faults_, "dependency:" + group.name())) {
+    co_return http::problem_for(req, *injected);
   }
   http_client::Client* client = client_for_this_thread();
   if (!client) {

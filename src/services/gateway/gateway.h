@@ -5,6 +5,7 @@
 #pragma once
 
 #include "platform/core/error.h"
+#include "platform/faults/fault.h"
 #include "platform/http/router.h"
 #include "platform/http/server.h"
 #include "platform/http_client/client.h"
@@ -47,7 +48,9 @@ struct GatewayOptions {
 class Gateway {
  public:
   // Validates the route table and targets (every route's group must exist).
-  static Result<std::unique_ptr<Gateway>> create(GatewayOptions options, prometheus::Registry* metrics);
+  // Calls to a group answer to faults on "dependency:<group>".
+  static Result<std::unique_ptr<Gateway>> create(GatewayOptions options, prometheus::Registry* metrics,
+                                                 faults::Registry& faults);
   ~Gateway();
 
   Result<void> add_routes(http::Router& router);
@@ -60,7 +63,7 @@ class Gateway {
   TargetGroup* group(std::string_view name);
 
  private:
-  explicit Gateway(GatewayOptions options, prometheus::Registry* metrics);
+  Gateway(GatewayOptions options, prometheus::Registry* metrics, faults::Registry& faults);
   boost::asio::awaitable<http::Response> forward(http::Request& request, TargetGroup& group);
   boost::asio::awaitable<void> health_loop(std::shared_ptr<http_client::Client> client);
   http_client::Client* client_for_this_thread();
@@ -68,6 +71,7 @@ class Gateway {
   struct Shared;
   GatewayOptions options_;
   prometheus::Registry* metrics_;
+  faults::Registry& faults_;
   std::vector<std::unique_ptr<TargetGroup>> groups_;
   std::mutex rate_mutex_;
   resilience::RateLimiter rate_limiter_;  // guarded by rate_mutex_

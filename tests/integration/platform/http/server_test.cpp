@@ -157,6 +157,27 @@ TEST_F(Server, ExpiresInjectedFaultsAndCanRemoveThem) {
   EXPECT_NE(refused.body.find("duration_seconds"), std::string::npos);
 }
 
+TEST_F(Server, KeepsServingReadsWhenTheStoreIsBrokenAndRefusesWritesWith503) {
+  TestRequest fault{"POST", "/admin/faults", {kJson, kAdmin},
+                    R"({"kind":"error","target":"dependency:store","duration_seconds":30})"};
+  ASSERT_EQ(send_request(menu_.port, fault).status, 201);
+  // The catalog snapshot is in memory: customers still see the menu.
+  EXPECT_EQ(get(menu_.port, "/api/menu?store_id=1").status, 200);
+  auto write = post_item(R"({"item_id":"mocha_2","name":"Mocha","category":"espresso","price_cents":550})");
+  EXPECT_EQ(write.status, 503) << write.body;
+  EXPECT_FALSE(write.header("retry-after").empty());
+  EXPECT_NE(write.body.find("dependency:store"), std::string::npos);
+}
+
+TEST_F(Server, TreatsABrokenCacheAsAMiss) {
+  TestRequest fault{"POST", "/admin/faults", {kJson, kAdmin},
+                    R"({"kind":"error","target":"dependency:cache","duration_seconds":30})"};
+  ASSERT_EQ(send_request(menu_.port, fault).status, 201);
+  auto res = get(menu_.port, "/api/menu?store_id=2");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_NE(res.body.find("University"), std::string::npos);
+}
+
 TEST_F(Server, ExposesRedMetricsByRouteTemplate) {
   ASSERT_EQ(get(menu_.port, "/api/menu/items/latte").status, 200);
   auto metrics = get(menu_.port, "/metrics");

@@ -120,6 +120,18 @@ TEST_F(Gateway, MapsAnUpstreamThatTakesTooLongToGatewayTimeout) {
   EXPECT_LT(took, std::chrono::milliseconds(1500));
 }
 
+TEST_F(Gateway, AnswersInjectedFaultsOnATargetGroup) {
+  start_menus(1);
+  start_gateway();
+  TestRequest fault{"POST",
+                    "/admin/faults",
+                    {{"Content-Type", "application/json"}, kAdmin},
+                    R"({"kind":"throttle","target":"dependency:menu","duration_seconds":30})"};
+  ASSERT_EQ(send_request(gateway_.port, fault).status, 201);
+  EXPECT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 429);
+  EXPECT_EQ(get(menus_[0].port, "/api/menu/items/latte").status, 200) << "the menu itself is fine";
+}
+
 TEST_F(Gateway, PassesUpstreamErrorsThrough) {
   start_menus(1);
   start_gateway();

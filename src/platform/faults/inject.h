@@ -1,0 +1,21 @@
+// Injecting faults into a dependency call (DESIGN §6): the store, the cache
+// or another service sits behind an interface, and a forwarding wrapper asks
+// the registry before each call. Latency delays the call; an error, a
+// throttle or a timeout replaces it with the error the caller would see.
+#pragma once
+
+#include "platform/core/error.h"
+#include "platform/faults/fault.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+
+namespace cafe::faults {
+
+// Waits out any injected latency, then returns the error to fail the call
+// with, if a fault says so. `target` is "dependency:<name>".
+boost::asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target);
+
+}  // namespace cafe::faults
