@@ -46,6 +46,8 @@ struct Gateway::Shared {
 
 namespace {
 
+std::atomic<std::uint64_t> next_instance_id{1};
+
 http_client::ClientOptions client_options(const GatewayOptions& o) {
   http_client::ClientOptions c;
   c.max_connections_per_target = o.max_connections_per_target;
@@ -95,6 +97,7 @@ Gateway::Gateway(GatewayOptions options, prometheus::Registry* metrics, faults::
     : options_(std::move(options)),
       metrics_(metrics),
       faults_(faults),
+      instance_id_(next_instance_id.fetch_add(1)),
       rate_limiter_(options_.rate_limit),
       shared_(std::make_shared<Shared>()) {}
 
@@ -175,9 +178,18 @@ Result<void> Gateway::add_routes(http::Router& router) {
 }
 
 http_client::Client* Gateway::client_for_this_thread() {
+  // The hot path: this thread's client is remembered without a lock. The
+  // owner is a process-unique id, not an address, so a gateway created
+  // where a destroyed one lived (tests) never sees the old client.
+  thread_local std::uint64_t cached_owner = 0;
+  thread_local http_client::Client* cached_client = nullptr;
+  if (cached_owner == instance_id_) return cached_client;
   std::lock_guard lock(shared_->mutex);
   auto it = shared_->clients.find(std::this_thread::get_id());
-  return it == shared_->clients.end() ? nullptr : it->second.client.get();
+  if (it == shared_->clients.end()) return nullptr;
+  cached_owner = instance_id_;
+  cached_client = it->second.client.get();
+  return cached_client;
 }
 
 asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
@@ -194,8 +206,10 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
       co_return http::problem_for(req, limited);
     }
   }
-  if (auto injected = co_await faults::inject(faults_, "dependency:" + group.name())) {
-    co_return http::problem_for(req, *injected);
+  if (!faults_.empty()) {
+    if (auto injected = co_await faults::inject(faults_, "dependency:" + group.name())) {
+      co_return http::problem_for(req, *injected);
+    }
   }
   http_client::Client* client = client_for_this_thread();
   if (!client) {

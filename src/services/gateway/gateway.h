@@ -72,6 +72,7 @@ class Gateway {
   GatewayOptions options_;
   prometheus::Registry* metrics_;
   faults::Registry& faults_;
+  std::uint64_t instance_id_;
   std::vector<std::unique_ptr<TargetGroup>> groups_;
   std::mutex rate_mutex_;
   resilience::RateLimiter rate_limiter_;  // guarded by rate_mutex_
