@@ -3,7 +3,7 @@
 // arriving meanwhile park a completion handler on the flight and are resumed
 // on their own executors with the leader's result.
 #include "platform/cache/cache.h"
-#include "platform/cache/internal/completion.h"
+#include "platform/core/completion.h"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,7 +17,7 @@ namespace cafe::cache {
 namespace {
 
 namespace asio = boost::asio;
-using Waiter = internal::CompletionPtr<Result<std::string>>;
+using Waiter = CompletionPtr<Result<std::string>>;
 
 struct Flight {
   // All guarded by FlightTable::mutex_.
@@ -55,7 +55,7 @@ class FlightTable {
     }
     auto result = flight->result;
     lock.unlock();
-    waiter->post(std::move(result));
+    waiter->complete(std::move(result));
   }
 
   // Ends a flight: later callers start a new one, parked waiters get `result`.
@@ -69,7 +69,7 @@ class FlightTable {
       flight->result = result;
       waiters.swap(flight->waiters);
     }
-    for (auto& waiter : waiters) waiter->post(result);
+    for (auto& waiter : waiters) waiter->complete(result);
   }
 
  private:
@@ -124,7 +124,7 @@ asio::awaitable<Result<std::string>> CoalescingLoader::get_or_load(std::string k
 
   if (flight && !leader) {
     auto initiate = [&impl, flight](auto handler) {
-      impl.flights.wait(flight, internal::make_completion<Result<std::string>>(std::move(handler)));
+      impl.flights.wait(flight, make_completion<Result<std::string>>(std::move(handler)));
     };
     auto wait = asio::async_initiate<const asio::use_awaitable_t<>&, void(Result<std::string>)>(
         initiate, asio::use_awaitable);

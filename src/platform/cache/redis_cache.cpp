@@ -151,7 +151,7 @@ class RedisCache final : public Cache {
     // the coroutine suspends: no drop() can run in between.
     auto initiate = [this, ex](auto handler, std::string bytes) {
       auto* channel = channel_for(ex);
-      channel->submit(std::move(bytes), internal::make_completion<Result<RedisReply>>(std::move(handler)));
+      channel->submit(std::move(bytes), make_completion<Result<RedisReply>>(std::move(handler)));
     };
     auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void(Result<RedisReply>)>(
         initiate, asio::use_awaitable, std::move(command));

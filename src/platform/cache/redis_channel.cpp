@@ -15,7 +15,7 @@ void RedisChannel::submit(std::string command, ReplyCompletion done) {
       retry_at_ = link_->had_reply() ? link_->died_at() : link_->died_at() + backoff_.next();
     }
     if (RedisLink::Clock::now() < retry_at_) {
-      done->post(Error::unavailable("redis unavailable (reconnect backoff)"));
+      done->complete(Error::unavailable("redis unavailable (reconnect backoff)"));
       return;
     }
     link_ = std::make_shared<RedisLink>(ex_, options_);

@@ -68,11 +68,11 @@ void RedisLink::on_connected(const boost::system::error_code& ec) {
 
 void RedisLink::submit(std::string command, ReplyCompletion done) {
   if (state_ == State::kDead) {
-    done->post(Error::unavailable("redis connection closed"));
+    done->complete(Error::unavailable("redis connection closed"));
     return;
   }
   if (pending_.size() >= options_->max_pending) {
-    done->post(Error::unavailable("redis pipeline full"));
+    done->complete(Error::unavailable("redis pipeline full"));
     return;
   }
   const auto deadline =
@@ -134,7 +134,7 @@ void RedisLink::on_read(const boost::system::error_code& ec, std::size_t size) {
     had_reply_ = true;
     auto done = std::move(pending_.front().done);
     pending_.pop_front();
-    done->post(std::move(**reply));
+    done->complete(std::move(**reply));
   }
   read_some();
 }
@@ -179,9 +179,9 @@ void RedisLink::fail(Error why, bool timed_out) {
   pending_.clear();
   for (auto& p : pending) {
     if (timed_out && p.deadline > died_at_) {
-      p.done->post(Error::unavailable("redis connection closed after a timeout"));
+      p.done->complete(Error::unavailable("redis connection closed after a timeout"));
     } else {
-      p.done->post(why);
+      p.done->complete(why);
     }
   }
 }

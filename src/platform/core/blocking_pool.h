@@ -5,14 +5,10 @@
 // without limit.
 #pragma once
 
+#include "platform/core/completion.h"
 #include "platform/core/error.h"
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <condition_variable>
 #include <cstddef>
@@ -73,28 +69,18 @@ class BlockingPool {
 
 namespace internal {
 
-template <class Fn, class Handler>
+template <class Fn>
 class AwaitableJob final : public BlockingJob {
  public:
   using T = std::invoke_result_t<Fn&>;
-  AwaitableJob(Fn fn, Handler handler)
-      : fn_(std::move(fn)),
-        handler_(std::move(handler)),
-        work_(boost::asio::make_work_guard(boost::asio::get_associated_executor(handler_))) {}
+  AwaitableJob(Fn fn, CompletionPtr<T> done) : fn_(std::move(fn)), done_(std::move(done)) {}
 
-  void run() override { complete(T(fn_())); }
-  void refuse(Error why) override { complete(T(std::move(why))); }
+  void run() override { done_->complete(T(fn_())); }
+  void refuse(Error why) override { done_->complete(T(std::move(why))); }
 
  private:
-  void complete(T value) {
-    auto ex = work_.get_executor();
-    boost::asio::post(ex, [h = std::move(handler_), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
-    work_.reset();
-  }
-
   Fn fn_;
-  Handler handler_;
-  boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
+  CompletionPtr<T> done_;
 };
 
 }  // namespace internal
@@ -107,12 +93,10 @@ template <class Fn>
 boost::asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(BlockingPool& pool, Fn fn) {
   using T = std::invoke_result_t<Fn&>;
   static_assert(std::is_constructible_v<T, Error>, "run_blocking needs a Result<...> return type");
-  auto initiate = [&pool](auto handler, Fn f) {
-    using Job = internal::AwaitableJob<Fn, decltype(handler)>;
-    pool.submit(std::make_unique<Job>(std::move(f), std::move(handler)));
+  auto submit = [&pool, fn = std::move(fn)](CompletionPtr<T> done) mutable {
+    pool.submit(std::make_unique<internal::AwaitableJob<Fn>>(std::move(fn), std::move(done)));
   };
-  co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(T)>(
-      initiate, boost::asio::use_awaitable, std::move(fn));
+  co_return co_await submit_and_wait<T>(std::move(submit));
 }
 
 }  // namespace cafe

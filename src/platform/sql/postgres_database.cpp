@@ -2,6 +2,8 @@
 // synchronous libpq connection (see PostgresDatabase for why not the
 // non-blocking API on the Asio socket).
 #include "platform/core/blocking_pool.h"
+
+#include "platform/core/time.h"
 #include "platform/sql/database.h"
 #include "platform/sql/internal/connection_slots.h"
 #include "platform/sql/internal/migrations.h"
@@ -79,7 +81,7 @@ Result<void> apply_migration(PgConnection& conn, const Migration& m) {
       e.detail = "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.detail;
       return e;
     }
-    const Value row[] = {version, Value{m.name}, Value{internal::utc_now_rfc3339()}};
+    const Value row[] = {version, Value{m.name}, Value{now_rfc3339()}};
     if (auto r = conn.execute(internal::kRecordMigration, row); !r) return r.error();
     return conn.exec_script("COMMIT");
   };

@@ -2,8 +2,10 @@
 // sqlite_writer.h) and a bounded pool of read-only connections, each used
 // by one pool thread at a time.
 #include "platform/core/blocking_pool.h"
+
+#include "platform/core/time.h"
 #include "platform/sql/database.h"
-#include "platform/sql/internal/completion.h"
+#include "platform/core/completion.h"
 #include "platform/sql/internal/connection_slots.h"
 #include "platform/sql/internal/migrations.h"
 #include "platform/sql/internal/sqlite_connection.h"
@@ -31,7 +33,7 @@ Result<void> apply_migration(SqliteConnection& conn, const Migration& m) {
       e.detail = "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.detail;
       return e;
     }
-    const Value row[] = {version, Value{m.name}, Value{internal::utc_now_rfc3339()}};
+    const Value row[] = {version, Value{m.name}, Value{now_rfc3339()}};
     if (auto r = conn.execute(internal::kRecordMigration, row); !r) return r.error();
     return conn.exec_script("COMMIT");
   };
@@ -62,10 +64,10 @@ class SqliteDatabase final : public Database {
   }
 
   boost::asio::awaitable<Result<void>> transact(TransactionBody body) override {
-    auto submit = [this, body = std::move(body)](internal::CompletionPtr<Result<void>> done) mutable {
+    auto submit = [this, body = std::move(body)](CompletionPtr<Result<void>> done) mutable {
       writer_->submit(std::move(body), std::move(done));
     };
-    co_return co_await internal::submit_and_wait<Result<void>>(std::move(submit));
+    co_return co_await submit_and_wait<Result<void>>(std::move(submit));
   }
 
   Result<void> migrate(std::span<const Migration> migrations) override {

@@ -16,7 +16,7 @@
 #pragma once
 
 #include "platform/cache/cache.h"
-#include "platform/cache/internal/completion.h"
+#include "platform/core/completion.h"
 #include "platform/cache/internal/redis_protocol.h"
 
 #include <boost/asio/any_io_executor.hpp>

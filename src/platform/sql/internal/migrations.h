@@ -20,7 +20,5 @@ inline constexpr const char* kRecordMigration =
 // Versions must start at 1 or above and strictly increase (kInvalidArgument).
 Result<void> validate_migrations(std::span<const Migration> migrations);
 
-// RFC 3339 UTC with milliseconds, e.g. 2024-05-01T12:00:00.123Z.
-std::string utc_now_rfc3339();
 
 }  // namespace cafe::sql::internal

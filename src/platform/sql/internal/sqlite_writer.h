@@ -7,7 +7,7 @@
 #pragma once
 
 #include "platform/sql/database.h"
-#include "platform/sql/internal/completion.h"
+#include "platform/core/completion.h"
 #include "platform/sql/internal/sqlite_connection.h"
 
 #include <condition_variable>

@@ -1,8 +1,9 @@
-// Hands a coroutine's continuation to a database thread: the thread calls
-// complete() once, from any thread, and the coroutine resumes on its own
-// executor (the same contract as cafe::run_blocking, for work that is not
-// a single function call, such as a transaction waiting for its group's
-// commit).
+// Hands a coroutine's continuation to another thread or to a later event:
+// whoever holds the Completion calls complete() once, from any thread, and
+// the coroutine resumes on its own executor — never inline, since the
+// caller may hold a lock or be walking a queue the waiter would touch.
+// Used by the blocking pool, the SQLite writer's grouped commits, Redis
+// replies and coalesced cache loads.
 #pragma once
 
 #include <boost/asio/associated_executor.hpp>
@@ -13,16 +14,17 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <type_traits>
 #include <utility>
 
-namespace cafe::sql::internal {
+namespace cafe {
 
 template <class T>
 class Completion {
  public:
   virtual ~Completion() = default;
   // Must be called exactly once; destroying an uncompleted Completion
-  // would drop the waiting coroutine.
+  // drops the waiting coroutine.
   virtual void complete(T value) = 0;
 };
 
@@ -38,27 +40,30 @@ class HandlerCompletion final : public Completion<T> {
 
   void complete(T value) override {
     auto ex = work_.get_executor();
-    boost::asio::post(
-        ex, [h = std::move(handler_), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
+    boost::asio::post(ex,
+                      [h = std::move(handler_), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
     work_.reset();
   }
 
  private:
   Handler handler_;
+  // Keeps the waiter's io_context running while nothing else is pending on it.
   boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> work_;
 };
 
+template <class T, class Handler>
+CompletionPtr<T> make_completion(Handler&& handler) {
+  return std::make_unique<HandlerCompletion<T, std::decay_t<Handler>>>(std::forward<Handler>(handler));
+}
+
 // Calls `submit(CompletionPtr<T>)` and suspends until the completion is
-// completed. `submit` must take ownership of the completion and complete
-// it exactly once (possibly at once, to refuse).
+// completed. `submit` takes ownership and completes it exactly once
+// (possibly at once, to refuse).
 template <class T, class Submit>
 boost::asio::awaitable<T> submit_and_wait(Submit submit) {
-  auto initiate = [](auto handler, Submit s) {
-    using Impl = HandlerCompletion<T, decltype(handler)>;
-    s(CompletionPtr<T>(std::make_unique<Impl>(std::move(handler))));
-  };
+  auto initiate = [](auto handler, Submit s) { s(make_completion<T>(std::move(handler))); };
   co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(T)>(
       initiate, boost::asio::use_awaitable, std::move(submit));
 }
 
-}  // namespace cafe::sql::internal
+}  // namespace cafe
