@@ -152,8 +152,14 @@ Result<AppConfig> load_config(const std::string& path) {
 }
 
 Result<std::optional<std::string>> load_admin_token(const AdminConfig& admin) {
-  if (const char* token = std::getenv("CLOUDCAFE_ADMIN_TOKEN"); token && *token) {
-    return std::optional<std::string>(token);
+  constexpr std::size_t kMinTokenLength = 16;
+  if (const char* from_env = std::getenv("CLOUDCAFE_ADMIN_TOKEN"); from_env && *from_env) {
+    std::string token = from_env;
+    while (!token.empty() && (token.back() == '\r' || token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    if (token.size() < kMinTokenLength) {
+      return Error::invalid("CLOUDCAFE_ADMIN_TOKEN is shorter than 16 characters");
+    }
+    return std::optional<std::string>(std::move(token));
   }
   std::string file = admin.token_file;
   if (const char* from_env = std::getenv("CLOUDCAFE_ADMIN_TOKEN_FILE"); from_env && *from_env) file = from_env;
@@ -167,7 +173,7 @@ Result<std::optional<std::string>> load_admin_token(const AdminConfig& admin) {
   std::string token;
   std::getline(in, token);
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  if (token.size() < 16) return Error::invalid("admin token in " + file + " is shorter than 16 characters");
+  if (token.size() < kMinTokenLength) return Error::invalid("admin token in " + file + " is shorter than 16 characters");
   return std::optional<std::string>(std::move(token));
 }
 

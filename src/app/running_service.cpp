@@ -47,7 +47,11 @@ Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& 
   rs->server_ = std::make_unique<http::Server>(server_options, *rs->pipeline_);
   if (auto listening = rs->server_->listen(); !listening) return listening.error();
   rs->app_->start(*rs->server_);
-  rs->server_->on_stop([raw_app] { raw_app->stop(); });
+  faults::Registry* faults = &rs->faults_;
+  rs->server_->on_stop([raw_app, faults] {
+    faults->shut_down();  // nothing injected may hold the drain
+    raw_app->stop();
+  });
   return rs;
 }
 

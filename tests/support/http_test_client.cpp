@@ -1,19 +1,24 @@
 #include "support/http_test_client.h"
 
-#include <boost/asio/connect.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sstream>
+
 #include <algorithm>
 #include <cctype>
 
-#include <sys/socket.h>
-#include <sys/time.h>
 
 namespace cafe::test {
 
@@ -23,24 +28,35 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-void set_timeouts(tcp::socket& socket, std::chrono::milliseconds timeout) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-TestResponse read_response(tcp::socket& socket) {
+// One exchange on a fresh connection, every step under the same deadline
+// (tcp_stream closes the socket when it passes), so a hung server fails a
+// test instead of hanging it.
+asio::awaitable<TestResponse> exchange(std::uint16_t port, std::string bytes, bool head,
+                                       std::chrono::milliseconds timeout) {
   TestResponse out;
+  boost::beast::tcp_stream stream(co_await asio::this_coro::executor);
+  stream.expires_after(timeout);
+  auto [connect_ec] =
+      co_await stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), kTuple);
+  if (connect_ec) {
+    out.error = "connect: " + connect_ec.message();
+    co_return out;
+  }
+  auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(bytes), kTuple);
+  if (write_ec) {
+    out.error = "write: " + write_ec.message();
+    co_return out;
+  }
   boost::beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64u << 20);
-  boost::system::error_code ec;
-  bhttp::read(socket, buffer, parser, ec);
-  if (ec) {
-    out.error = ec.message();
-    return out;
+  if (head) parser.skip(true);
+  auto [read_ec, read] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+  if (read_ec) {
+    out.error = "read: " + read_ec.message();
+    co_return out;
   }
   const auto& res = parser.get();
   out.status = static_cast<int>(res.result_int());
@@ -50,24 +66,19 @@ TestResponse read_response(tcp::socket& socket) {
     out.headers[name] = std::string(field.value());
   }
   out.body = res.body();
-  return out;
+  co_return out;
 }
 
-bool connect(tcp::socket& socket, std::uint16_t port, TestResponse& out) {
-  boost::system::error_code ec;
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
-  if (ec) out.error = "connect: " + ec.message();
-  return !ec;
+TestResponse run_exchange(std::uint16_t port, std::string bytes, bool head, std::chrono::milliseconds timeout) {
+  asio::io_context ctx;
+  auto result = asio::co_spawn(ctx, exchange(port, std::move(bytes), head, timeout), asio::use_future);
+  ctx.run();
+  return result.get();
 }
 
 }  // namespace
 
 TestResponse send_request(std::uint16_t port, const TestRequest& request, std::chrono::milliseconds timeout) {
-  asio::io_context ctx;
-  tcp::socket socket(ctx);
-  TestResponse out;
-  if (!connect(socket, port, out)) return out;
-  set_timeouts(socket, timeout);
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), request.target, 11};
   if (req.method() == bhttp::verb::unknown) req.method_string(request.method);
   req.set(bhttp::field::host, "127.0.0.1");
@@ -76,13 +87,9 @@ TestResponse send_request(std::uint16_t port, const TestRequest& request, std::c
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
     req.prepare_payload();
   }
-  boost::system::error_code ec;
-  bhttp::write(socket, req, ec);
-  if (ec) {
-    out.error = "write: " + ec.message();
-    return out;
-  }
-  return read_response(socket);
+  std::ostringstream wire;
+  wire << req;
+  return run_exchange(port, wire.str(), request.method == "HEAD", timeout);
 }
 
 TestResponse get(std::uint16_t port, const std::string& target,
@@ -94,18 +101,7 @@ TestResponse get(std::uint16_t port, const std::string& target,
 }
 
 TestResponse send_raw(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
-  asio::io_context ctx;
-  tcp::socket socket(ctx);
-  TestResponse out;
-  if (!connect(socket, port, out)) return out;
-  set_timeouts(socket, timeout);
-  boost::system::error_code ec;
-  asio::write(socket, asio::buffer(bytes), ec);
-  if (ec) {
-    out.error = "write: " + ec.message();
-    return out;
-  }
-  return read_response(socket);
+  return run_exchange(port, bytes, false, timeout);
 }
 
 std::uint16_t port_of(const std::string& address) {

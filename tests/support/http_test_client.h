@@ -1,5 +1,5 @@
-// A small blocking HTTP/1.1 client for tests, with a socket timeout on every
-// call so a hung server fails the test instead of hanging it. Also sends raw
+// A small blocking HTTP/1.1 client for tests, with a deadline on every call
+// so a hung server fails the test instead of hanging it. Also sends raw
 // bytes, for malformed and hostile requests.
 #pragma once
 

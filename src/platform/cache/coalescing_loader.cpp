@@ -148,12 +148,13 @@ asio::awaitable<Result<std::string>> CoalescingLoader::get_or_load(std::string k
     guard.finish(Error::internal("cache loader failed"));
     throw;
   }
+  // Waiters resume now; they need not wait for the cache write.
+  guard.finish(loaded);
   if (loaded) {
     // A failed set only means the next caller loads again.
     auto stored = co_await impl.cache.set(key, *loaded, ttl);
     (void)stored;
   }
-  guard.finish(loaded);
   co_return loaded;
 }
 

@@ -22,7 +22,13 @@ std::optional<Kind> kind_from_string(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+void Registry::shut_down() {
+  shutting_down_.store(true);
+  clear();
+}
+
 Result<Fault> Registry::add(Fault fault, Clock::time_point now) {
+  if (shutting_down()) return Error::unavailable("the service is shutting down");
   if (fault.expires_at <= now) return Error::invalid("the fault has already expired");
   if (fault.expires_at - now > kMaxFaultDuration) return Error::invalid("a fault may last at most 3600 s");
   std::lock_guard lock(mutex_);

@@ -64,6 +64,12 @@ class Registry {
   // Cheap check for the hot path: false when no fault is live.
   bool empty() const noexcept;
 
+  // A graceful shutdown began: clears every fault, refuses new ones, and
+  // tells waits in progress (see sleep_unless_shut_down) to end early, so an
+  // injected delay never holds a shutdown.
+  void shut_down();
+  bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_relaxed); }
+
  private:
   void expire(Clock::time_point now);  // requires mutex_
 
@@ -72,6 +78,7 @@ class Registry {
   std::mt19937_64 rng_{std::random_device{}()};  // guarded by mutex_
   std::uint64_t next_id_ = 1;            // guarded by mutex_
   std::atomic<std::size_t> live_{0};
+  std::atomic<bool> shutting_down_{false};
 };
 
 }  // namespace cafe::faults

@@ -9,14 +9,26 @@ namespace cafe::faults {
 
 namespace asio = boost::asio;
 
+asio::awaitable<void> sleep_unless_shut_down(Registry& registry, std::chrono::milliseconds duration) {
+  constexpr std::chrono::milliseconds kSlice{50};
+  auto executor = co_await asio::this_coro::executor;
+  const auto until = std::chrono::steady_clock::now() + duration;
+  asio::steady_timer timer(executor);
+  while (!registry.shutting_down()) {
+    const auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) break;
+    timer.expires_after(std::min<std::chrono::steady_clock::duration>(left, kSlice));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
 asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target) {
   if (registry.empty()) co_return std::nullopt;
   auto action = registry.decide(target, std::chrono::system_clock::now());
   if (!action) co_return std::nullopt;
   const std::string what = "injected fault " + action->fault_id + " on " + target;
   if (action->kind == Kind::kLatency || action->kind == Kind::kTimeout) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, action->latency);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await sleep_unless_shut_down(registry, action->latency);
   }
   switch (action->kind) {
     case Kind::kLatency: co_return std::nullopt;

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -17,5 +18,9 @@ namespace cafe::faults {
 // Waits out any injected latency, then returns the error to fail the call
 // with, if a fault says so. `target` is "dependency:<name>".
 boost::asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target);
+
+// Sleeps for `duration`, or less if the registry shuts down meanwhile
+// (checked every 50 ms).
+boost::asio::awaitable<void> sleep_unless_shut_down(Registry& registry, std::chrono::milliseconds duration);
 
 }  // namespace cafe::faults

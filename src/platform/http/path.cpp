@@ -53,6 +53,27 @@ bool is_valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+std::string encode_path(std::string_view decoded) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(decoded.size());
+  for (const char c : decoded) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '.' || c == '_' || c == '~' || c == '!' || c == '$' || c == '&' || c == '\'' ||
+                       c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' || c == '=' ||
+                       c == ':' || c == '@' || c == '/';
+    if (plain) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
 Result<TargetParts> split_target(std::string_view target) {
   if (target.empty() || target.front() != '/') return bad_path("the target must start with '/'");
   const auto q = target.find('?');

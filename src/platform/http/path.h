@@ -27,6 +27,12 @@ Result<TargetParts> split_target(std::string_view target);
 // control characters, invalid UTF-8 and paths over the limits.
 Result<std::string> normalize_path(std::string_view raw_path);
 
+// Percent-encodes a normalised (decoded) path for the wire: every byte but
+// unreserved characters, sub-delims, ':', '@' and the '/' separators, so a
+// decoded "%3F" or space cannot become a query or break the request line
+// when a proxy forwards the path.
+std::string encode_path(std::string_view decoded_path);
+
 // True when `s` is well-formed UTF-8 (no overlongs or surrogates).
 bool is_valid_utf8(std::string_view s) noexcept;
 

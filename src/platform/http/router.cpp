@@ -11,7 +11,6 @@ Result<void> Router::add(Method method, std::string_view pattern, Handler handle
     return Error::invalid("duplicate route " + std::string(to_string(method)) + " " + std::string(pattern));
   }
   methods[method] = std::make_unique<Route>(Route{method, std::string(pattern), std::move(handler), options, {}});
-  if (options.body_limit > max_body_limit_) max_body_limit_ = options.body_limit;
   return {};
 }
 

@@ -57,13 +57,9 @@ class Router {
   // Every route, for binding metrics once at start-up.
   std::vector<Route*> routes();
 
-  // The largest body any route accepts: the read limit before routing.
-  std::size_t max_body_limit() const noexcept { return max_body_limit_; }
-
  private:
   PathMatcher matcher_;
   std::vector<std::map<Method, std::unique_ptr<Route>>> by_template_;
-  std::size_t max_body_limit_ = 0;
 };
 
 }  // namespace cafe::http

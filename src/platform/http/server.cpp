@@ -1,6 +1,7 @@
 #include "platform/http/server.h"
 
 #include "platform/http/problem.h"
+#include "platform/telemetry/log.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -50,6 +51,7 @@ struct Worker {
   std::list<SessionState*> sessions;  // touched only on ctx's thread
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::signal_set> signals;
+  bool drained = false;  // on_drained callbacks ran on this thread
   std::thread thread;
 };
 
@@ -83,14 +85,48 @@ bhttp::response<bhttp::string_body> to_beast(Response&& resp, bool keep_alive, b
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
   for (auto& field : resp.headers) res.insert(field.name, field.value);
   res.keep_alive(keep_alive);
-  if (head_only) {
-    res.content_length(resp.body.size());
+  // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have
+  // to be the 200's length, so it is left out.
+  const bool bodiless = resp.status < 200 || resp.status == 204 || resp.status == 304;
+  if (bodiless) {
+    res.erase(bhttp::field::content_length);
+  } else if (head_only) {
+    // A proxied HEAD carries the upstream's length; a local one, its body's.
+    if (res.find(bhttp::field::content_length) == res.end()) res.content_length(resp.body.size());
   } else {
+    res.erase(bhttp::field::content_length);
     res.body() = std::move(resp.body);
     res.prepare_payload();
   }
   return res;
 }
+
+// Logs how a spawned coroutine ended, if by an exception: nothing that
+// escapes a coroutine may vanish silently (STYLE.md, "Concurrency on Asio").
+auto log_exit(const char* what) {
+  return [what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      telemetry::log(telemetry::Level::kError, "coroutine_failed",
+                     {{"coroutine", std::string_view(what)}, {"what", std::string_view(ex.what())}});
+    } catch (...) {
+      telemetry::log(telemetry::Level::kError, "coroutine_failed", {{"coroutine", std::string_view(what)}});
+    }
+  };
+}
+
+// Written straight into a refused socket's send buffer (it always fits).
+constexpr std::string_view kOverloadedBody =
+    "{\"type\":\"urn:cloudcafe:problem:unavailable\",\"title\":\"Service Unavailable\",\"status\":503,"
+    "\"detail\":\"overloaded\"}";
+static_assert(kOverloadedBody.size() == 109, "update Content-Length below");
+constexpr std::string_view kOverloaded =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\nRetry-After: 1\r\n"
+    "Connection: close\r\nContent-Length: 109\r\n\r\n"
+    "{\"type\":\"urn:cloudcafe:problem:unavailable\",\"title\":\"Service Unavailable\",\"status\":503,"
+    "\"detail\":\"overloaded\"}";
 
 }  // namespace
 
@@ -103,13 +139,16 @@ struct Server::Impl {
   std::uint16_t bound_port = 0;
   std::once_flag started;
   std::vector<std::function<void()>> stop_callbacks;
+  std::vector<std::function<void()>> drained_callbacks;
 
   Impl(ServerOptions o, RequestHandler& h) : options(std::move(o)), handler(h) {}
 
   asio::awaitable<void> accept_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, bool keep_alive, bool head_only);
+  asio::awaitable<void> discard_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer);
   void begin_drain(Worker& w);
+  void notify_drained(Worker& w);
 };
 
 Server::Server(ServerOptions options, RequestHandler& handler)
@@ -156,7 +195,7 @@ std::size_t Server::active_connections() const noexcept { return impl_->connecti
 void Server::start() {
   std::call_once(impl_->started, [this] {
     for (auto& w : impl_->workers) {
-      asio::co_spawn(w->ctx, impl_->accept_loop(*w), [](std::exception_ptr) {});
+      asio::co_spawn(w->ctx, impl_->accept_loop(*w), log_exit("accept_loop"));
       w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
     }
   });
@@ -169,6 +208,17 @@ boost::asio::any_io_executor Server::executor(std::size_t index) {
 std::size_t Server::thread_count() const noexcept { return impl_->workers.size(); }
 
 void Server::on_stop(std::function<void()> callback) { impl_->stop_callbacks.push_back(std::move(callback)); }
+
+void Server::on_drained(std::function<void()> callback) {
+  impl_->drained_callbacks.push_back(std::move(callback));
+}
+
+void Server::Impl::notify_drained(Worker& w) {
+  if (w.drained) return;
+  w.drained = true;
+  if (w.drain_timer) w.drain_timer->cancel();
+  for (auto& callback : drained_callbacks) callback();
+}
 
 void Server::stop() {
   if (impl_->draining.exchange(true)) return;
@@ -204,7 +254,10 @@ void Server::Impl::begin_drain(Worker& w) {
   for (auto* s : w.sessions) {
     if (!s->busy) s->stream->socket().cancel(ignored);
   }
-  if (w.sessions.empty()) return;
+  if (w.sessions.empty()) {
+    notify_drained(w);
+    return;
+  }
   auto& timer = w.drain_timer.emplace(w.ctx);
   timer.expires_after(options.drain_timeout);
   timer.async_wait([&w](const boost::system::error_code& ec) {
@@ -226,14 +279,18 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
     }
     if (connections.load() >= options.max_connections) {
       handler.on_transport_reject(503);
+      // Answer without a coroutine or a timer: shedding must stay cheaper
+      // than serving. A fresh socket's send buffer always takes these bytes.
       boost::system::error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(kOverloaded), ignored);
       socket.close(ignored);
       continue;
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     connections.fetch_add(1);
-    asio::co_spawn(w.ctx, session(w, std::move(socket)), [](std::exception_ptr) {});
+    asio::co_spawn(w.ctx, session(w, std::move(socket)), log_exit("session"));
   }
 }
 
@@ -243,6 +300,24 @@ asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response re
   stream.expires_after(options.write_timeout);
   auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
   co_return !ec;
+}
+
+// Before closing a connection whose request body was not read, read and
+// drop what the client is still sending (bounded in bytes and time):
+// closing with unread data makes the kernel send a reset, which can destroy
+// the answer before the client reads it.
+asio::awaitable<void> Server::Impl::discard_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+  constexpr std::size_t kMaxDiscard = 256 * 1024;
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(1));
+  std::size_t discarded = 0;
+  while (!ec && discarded < kMaxDiscard) {
+    buffer.clear();
+    auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kTuple);
+    ec = read_ec;
+    discarded += n;
+  }
 }
 
 asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
@@ -259,7 +334,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     ~Cleanup() {
       w.sessions.erase(it);
       impl.connections.fetch_sub(1);
-      if (impl.draining && w.sessions.empty() && w.drain_timer) w.drain_timer->cancel();
+      if (impl.draining && w.sessions.empty()) impl.notify_drained(w);
     }
   } cleanup{*this, w, registered};
 
@@ -277,6 +352,10 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     state.busy = true;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    // The body limit is the route's, known only after admit(): Beast's
+    // default (1 MiB) would otherwise judge Content-Length while the header
+    // is still being read.
+    parser.body_limit(boost::none);
     stream.expires_after(options.read_timeout);
     auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
     if (head_ec) {
@@ -298,12 +377,21 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
 
     Request req = to_request(parser.get(), remote);
     Admission admission = handler.admit(req);
+    const auto declared = parser.content_length();
+    if (!admission.reject && declared && *declared > admission.body_limit) {
+      handler.on_transport_reject(413);
+      admission.reject = problem(413,
+                                 "request body of " + std::to_string(*declared) + " bytes exceeds the limit of " +
+                                     std::to_string(admission.body_limit) + " bytes",
+                                 req.path, req.request_id);
+    }
     if (admission.reject) {
       Response resp = std::move(*admission.reject);
       // An unread body would be parsed as the next request: close instead.
       const bool keep = req.keep_alive && parser.is_done() && !resp.close && !draining;
       const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead);
       state.busy = false;
+      if (written && !parser.is_done()) co_await discard_unread(stream, buffer);
       if (!written || !keep) break;
       continue;
     }
@@ -322,7 +410,8 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
           Response resp = problem(status, status == 413 ? "request body exceeds the limit of " +
                                                               std::to_string(admission.body_limit) + " bytes"
                                                         : "malformed request body framing");
-          co_await write(stream, std::move(resp), false, false);
+          const bool written = co_await write(stream, std::move(resp), false, false);
+          if (written && status == 413) co_await discard_unread(stream, buffer);
         }
         break;
       }

@@ -1,8 +1,8 @@
 // The HTTP/1.1 server: one io_context per thread, each with its own
 // SO_REUSEPORT acceptor (the kernel spreads connections), one coroutine per
 // connection, keep-alive, limits on everything a client controls, and
-// graceful shutdown (stop accepting, let in-flight requests finish up to a
-// drain deadline, close idle connections at once).
+// graceful shutdown (stop accepting, close idle connections at once, let
+// in-flight requests finish; at the drain deadline their sockets close).
 //
 // The server knows nothing of routes or middleware: it parses, enforces the
 // transport limits and hands each request to a RequestHandler.
@@ -86,6 +86,12 @@ class Server {
   // Runs `callback` when a graceful shutdown begins (on the thread that
   // calls stop()). Register before start().
   void on_stop(std::function<void()> callback);
+
+  // Runs `callback` on each I/O thread once, after a shutdown began, when
+  // that thread has no connection left (its in-flight requests are done):
+  // the place to release per-thread resources such as upstream clients.
+  // Register before start().
+  void on_drained(std::function<void()> callback);
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 #include "platform/http/service.h"
 
 #include "platform/core/ids.h"
+#include "platform/faults/inject.h"
 #include "platform/http/fault_routes.h"
 #include "platform/http/identity.h"
 #include "platform/http/path.h"
@@ -143,13 +144,10 @@ Admission HttpService::admit(Request& req) {
 asio::awaitable<std::optional<Response>> HttpService::apply_fault(const Request& req) {
   auto action = faults_.decide("route:" + req.route, std::chrono::system_clock::now());
   if (!action) co_return std::nullopt;
-  auto executor = co_await asio::this_coro::executor;
   switch (action->kind) {
-    case faults::Kind::kLatency: {
-      asio::steady_timer timer(executor, action->latency);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    case faults::Kind::kLatency:
+      co_await faults::sleep_unless_shut_down(faults_, action->latency);
       co_return std::nullopt;
-    }
     case faults::Kind::kError:
       co_return problem(action->status, "injected fault " + action->fault_id, req.path, req.request_id);
     case faults::Kind::kThrottle: {
@@ -158,8 +156,7 @@ asio::awaitable<std::optional<Response>> HttpService::apply_fault(const Request&
     }
     case faults::Kind::kTimeout: {
       // A blackhole: hold the request, then drop the connection unanswered.
-      asio::steady_timer timer(executor, action->latency);
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await faults::sleep_unless_shut_down(faults_, action->latency);
       Response r;
       r.abort = true;
       co_return r;

@@ -64,8 +64,7 @@ class HttpService final : public RequestHandler {
   std::shared_ptr<void> unmatched_metrics_;
 };
 
-// Maps a Result to a response: `ok` renders the value, an error becomes a
-// problem with the request's path and id.
+// The problem response for `error`, with the request's path and id.
 Response problem_for(const Request& request, const Error& error);
 
 }  // namespace cafe::http

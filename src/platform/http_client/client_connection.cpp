@@ -193,7 +193,11 @@ net::awaitable<Exchange> exchange(Connection& c, const std::string& host, const 
   response.headers = {};
   for (const auto& field : message) {
     const auto name = field.name_string();
-    if (is_hop_by_hop(name) || http::iequals(name, "content-length")) continue;
+    // The length of a HEAD answer describes the GET's body: keep it for the
+    // caller to pass on. Otherwise the body itself defines it.
+    if (is_hop_by_hop(name) || (http::iequals(name, "content-length") && request.method != http::Method::kHead)) {
+      continue;
+    }
     response.headers.add(std::string(name), std::string(field.value()));
   }
   response.body = std::move(message.body());

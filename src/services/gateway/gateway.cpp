@@ -2,6 +2,7 @@
 
 #include "platform/faults/inject.h"
 #include "platform/http/identity.h"
+#include "platform/http/path.h"
 #include "platform/http/problem.h"
 #include "platform/http/service.h"
 #include "platform/telemetry/log.h"
@@ -213,6 +214,9 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
   }
   http_client::Client* client = client_for_this_thread();
   if (!client) {
+    if (shared_->stopping) {
+      co_return http::problem_for(req, Error::unavailable("the gateway is shutting down"));
+    }
     auto executor = co_await asio::this_coro::executor;
     auto created = std::make_shared<http_client::Client>(executor, client_options(options_), metrics_);
     std::lock_guard lock(shared_->mutex);
@@ -223,7 +227,9 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
   Request upstream;
   upstream.method = req.method;
   upstream.method_text = req.method_text;
-  upstream.target = req.query.empty() ? req.path : req.path + "?" + req.query;
+  // The path was decoded to route it; the upstream must see the same path.
+  upstream.target = http::encode_path(req.path);
+  if (!req.query.empty()) upstream.target += "?" + req.query;
   upstream.headers = req.headers;
   upstream.headers.erase("Host");
   upstream.headers.set("X-Request-Id", req.request_id);
@@ -262,8 +268,9 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
     }
     const bool sent = outcome.request_sent;
     last = std::move(outcome);
-    // Never replay a request the upstream may already have acted on.
-    if (sent || final_attempt) break;
+    // Never replay elsewhere a request the upstream may already have acted
+    // on, unless repeating it is harmless.
+    if ((sent && !http::is_idempotent(req.method)) || final_attempt) break;
   }
   co_return upstream_problem(req, group, last ? &*last : nullptr);
 }
@@ -282,22 +289,30 @@ void Gateway::start(http::Server& server) {
     shared_->health_executor = executor;
   }
   asio::co_spawn(executor, health_loop(std::move(health_client)), asio::detached);
+  // Requests admitted before a shutdown still need their clients: close
+  // each thread's client only once that thread has no connection left.
+  server.on_drained([shared = shared_] {
+    std::shared_ptr<http_client::Client> mine;
+    {
+      std::lock_guard lock(shared->mutex);
+      if (auto it = shared->clients.find(std::this_thread::get_id()); it != shared->clients.end()) {
+        mine = it->second.client;
+      }
+    }
+    if (mine) mine->close();
+  });
 }
 
 void Gateway::stop() {
   if (shared_->stopping.exchange(true)) return;
   std::lock_guard lock(shared_->mutex);
+  // The health checks end now; request clients close when their thread has
+  // drained (see start()).
   if (shared_->health_executor) {
     asio::post(*shared_->health_executor, [shared = shared_] {
       if (shared->health_timer) shared->health_timer->cancel();
+      if (shared->health_client) shared->health_client->close();
     });
-  }
-  // Each client belongs to its I/O thread: close it there.
-  for (auto& [thread, entry] : shared_->clients) {
-    asio::post(entry.executor, [client = entry.client] { client->close(); });
-  }
-  if (shared_->health_client && shared_->health_executor) {
-    asio::post(*shared_->health_executor, [client = shared_->health_client] { client->close(); });
   }
 }
 

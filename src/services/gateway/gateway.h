@@ -54,8 +54,11 @@ class Gateway {
   ~Gateway();
 
   Result<void> add_routes(http::Router& router);
-  // Creates one upstream client per I/O thread and starts the health checks.
+  // Starts the health checks; each I/O thread creates its upstream client
+  // on its first request and closes it once it has drained at shutdown.
   void start(http::Server& server);
+  // Ends the health checks and stops creating clients (a graceful shutdown
+  // has begun). Idempotent.
   void stop();
   // Every group that has targets has at least one healthy one.
   bool ready() const;

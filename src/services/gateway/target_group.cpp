@@ -5,6 +5,7 @@
 namespace cafe::gateway {
 
 bool UpstreamTarget::record_check(bool passed, const HealthThresholds& thresholds) {
+  std::lock_guard lock(mutex_);
   int streak = streak_.load(std::memory_order_relaxed);
   if (passed) {
     streak = streak > 0 ? streak + 1 : 1;

@@ -7,6 +7,7 @@
 #include "platform/http_client/client.h"
 
 #include <atomic>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +32,8 @@ class UpstreamTarget {
   void begin_request() noexcept { outstanding_.fetch_add(1, std::memory_order_relaxed); }
   void end_request() noexcept { outstanding_.fetch_sub(1, std::memory_order_relaxed); }
 
-  // Health-check results (one checker per target: not concurrent). Returns
-  // true when the target's state changed.
+  // A health-check result (from the checker) or a connect failure (from any
+  // I/O thread). Returns true when the target's state changed.
   bool record_check(bool passed, const HealthThresholds& thresholds);
   // A failed connect seen by a request: counts like a failed check, so a
   // dead replica leaves rotation before the next check.
@@ -43,6 +44,7 @@ class UpstreamTarget {
   std::string name_;
   std::atomic<bool> healthy_{true};  // optimistic: serve at once, let checks take it out
   std::atomic<int> outstanding_{0};
+  std::mutex mutex_;                 // serialises record_check(); reads need no lock
   std::atomic<int> streak_{0};       // > 0 passes, < 0 failures, since the last change
 };
 

@@ -131,7 +131,12 @@ Error error_from(pg_conn* conn, const PGresult* res) {
   }
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   const std::string sqlstate = state == nullptr ? "" : state;
-  return Error::make(pg_error_code(sqlstate),
+  const ErrorCode code = pg_error_code(sqlstate);
+  if (code == ErrorCode::kConflict) {
+    // Error::detail reaches clients: say what happened, not the schema.
+    return Error::conflict("the write conflicts with data already stored (SQLSTATE " + sqlstate + ")");
+  }
+  return Error::make(code,
                      "postgres " + sqlstate + ": " + trimmed(PQresultErrorMessage(res)));
 }
 

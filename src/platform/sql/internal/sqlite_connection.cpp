@@ -74,7 +74,8 @@ Error map_sqlite_error(int code, std::string_view message) {
     case SQLITE_LOCKED:
       return Error::make(ErrorCode::kAborted, std::move(detail));
     case SQLITE_CONSTRAINT:
-      return Error::conflict(std::move(detail));
+      // Error::detail reaches clients: say what happened, not the schema.
+      return Error::conflict("the write conflicts with data already stored (a uniqueness or reference rule)");
     default:
       return Error::internal(std::move(detail));
   }

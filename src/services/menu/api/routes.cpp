@@ -51,15 +51,23 @@ Response cacheable(const Request& req, const Rendered& rendered, std::string_vie
   return resp;
 }
 
-Response written(const Request& req, int status, std::int64_t version, const std::string& item_id,
-                 const MenuService& service) {
+// The answer to a committed write. The body is the item as this replica now
+// sees it; when its reload after the write failed (the write still
+// committed), a short body names the item and the version instead of
+// showing a stale one.
+Response written(int status, std::int64_t version, const std::string& item_id, const MenuService& service) {
+  if (status == 204) {
+    Response resp = Response::empty(204);
+    resp.headers.set("X-Catalog-Version", std::to_string(version));
+    return resp;
+  }
   auto catalog = service.catalog();
-  const domain::Item* item = catalog ? catalog->find_item(item_id) : nullptr;
-  Response resp = status == 204 || !item ? Response::empty(204)
-                                         : Response::json(status, domain::render_item(*catalog, *item, std::nullopt));
+  const domain::Item* item = catalog && catalog->version >= version ? catalog->find_item(item_id) : nullptr;
+  Response resp = item ? Response::json(status, domain::render_item(*catalog, *item, std::nullopt))
+                       : Response::json(status, boost::json::serialize(boost::json::object{
+                                                    {"item_id", item_id}, {"catalog_version", version}}));
   resp.headers.set("X-Catalog-Version", std::to_string(version));
   if (status == 201) resp.headers.set("Location", "/api/menu/items/" + item_id);
-  (void)req;
   return resp;
 }
 
@@ -110,7 +118,7 @@ Result<void> add_routes(http::Router& router, MenuService& service) {
     const std::string item_id = input->item_id;
     auto version = co_await service.create_item(std::move(*input));
     if (!version) co_return http::problem_for(req, version.error());
-    co_return written(req, 201, *version, item_id, service);
+    co_return written(201, *version, item_id, service);
   };
 
   auto update_item = [&service](Request& req) -> asio::awaitable<Response> {
@@ -124,14 +132,14 @@ Result<void> add_routes(http::Router& router, MenuService& service) {
     }
     auto version = co_await service.update_item(std::move(*input));
     if (!version) co_return http::problem_for(req, version.error());
-    co_return written(req, 200, *version, item_id, service);
+    co_return written(200, *version, item_id, service);
   };
 
   auto delete_item = [&service](Request& req) -> asio::awaitable<Response> {
     const std::string item_id(req.params.get("item_id").value_or(""));
     auto version = co_await service.delete_item(item_id);
     if (!version) co_return http::problem_for(req, version.error());
-    co_return written(req, 204, *version, item_id, service);
+    co_return written(204, *version, item_id, service);
   };
 
   auto list_stores = [&service](Request& req) -> asio::awaitable<Response> {

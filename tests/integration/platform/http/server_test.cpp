@@ -74,6 +74,31 @@ TEST_F(Server, RejectsAnOversizedBodyWithoutReadingIt) {
   EXPECT_EQ(res.header("content-type"), "application/problem+json");
 }
 
+TEST_F(Server, RejectsADeclaredBodyOverTheRouteLimitBeforeReadingIt) {
+  // 3 MiB declared on a 64 KiB route: refused from the header alone, and
+  // the answer still reaches the client although the body keeps coming.
+  auto res = post_item(std::string(3u << 20, 'x'));
+  EXPECT_EQ(res.status, 413) << res.error;
+  EXPECT_NE(res.body.find("exceeds the limit of 65536 bytes"), std::string::npos);
+}
+
+TEST_F(Server, AnswersAnUnauthenticatedLargeUploadWith401) {
+  TestRequest req{"POST", "/api/menu/items", {kJson}, std::string(40 * 1024, 'x')};
+  auto res = send_request(menu_.port, req);
+  EXPECT_EQ(res.status, 401) << res.error;
+}
+
+TEST_F(Server, SendsNoContentLengthOnNoContentOrNotModified) {
+  TestRequest clear{"DELETE", "/admin/faults", {kAdmin}, ""};
+  auto deleted = send_request(menu_.port, clear);
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_EQ(deleted.headers.count("content-length"), 0u);
+  auto first = get(menu_.port, "/api/menu");
+  auto again = get(menu_.port, "/api/menu", {{"If-None-Match", first.header("etag")}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.headers.count("content-length"), 0u);
+}
+
 TEST_F(Server, RejectsOversizedHeaders) {
   auto res = get(menu_.port, "/api/menu", {{"X-Padding", std::string(16 * 1024, 'p')}});
   EXPECT_EQ(res.status, 431);

@@ -132,6 +132,28 @@ TEST_F(Gateway, AnswersInjectedFaultsOnATargetGroup) {
   EXPECT_EQ(get(menus_[0].port, "/api/menu/items/latte").status, 200) << "the menu itself is fine";
 }
 
+TEST_F(Gateway, ForwardsTheSamePathItRouted) {
+  start_menus(1);
+  start_gateway();
+  // Decoded to route, encoded again to forward: the menu sees one item id
+  // with a space, not a broken request line or a smuggled query.
+  auto spaced = get(gateway_.port, "/api/menu/items/flat%20white");
+  EXPECT_EQ(spaced.status, 404) << spaced.body;
+  EXPECT_NE(spaced.body.find("flat white"), std::string::npos);
+  auto smuggled = get(gateway_.port, "/api/menu/items/latte%3Fstore_id=1");
+  EXPECT_EQ(smuggled.status, 404);
+}
+
+TEST_F(Gateway, AnswersHeadWithTheUpstreamLength) {
+  start_menus(1);
+  start_gateway();
+  auto full = get(gateway_.port, "/api/menu/items/latte");
+  TestRequest head{"HEAD", "/api/menu/items/latte", {}, ""};
+  auto res = send_request(gateway_.port, head);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-length"), std::to_string(full.body.size()));
+}
+
 TEST_F(Gateway, PassesUpstreamErrorsThrough) {
   start_menus(1);
   start_gateway();

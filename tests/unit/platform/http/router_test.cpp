@@ -190,12 +190,16 @@ TEST(Router, RejectsMalformedTemplates) {
   EXPECT_TRUE(r.routes().empty());
 }
 
-TEST(Router, TracksTheLargestBodyLimit) {
+TEST(Router, KeepsEachRoutesOwnBodyLimit) {
   Router r;
   ASSERT_TRUE(r.add(Method::kPost, "/small", answer(200), {.body_limit = 100}));
   ASSERT_TRUE(r.add(Method::kPost, "/big", answer(200), {.body_limit = 5000}));
-  ASSERT_TRUE(r.add(Method::kPost, "/medium", answer(200), {.body_limit = 1000}));
-  EXPECT_EQ(r.max_body_limit(), 5000u);
+  auto small = r.match(Method::kPost, "/small");
+  auto big = r.match(Method::kPost, "/big");
+  ASSERT_EQ(small.kind, Router::Match::Kind::kFound);
+  ASSERT_EQ(big.kind, Router::Match::Kind::kFound);
+  EXPECT_EQ(small.route->options.body_limit, 100u);
+  EXPECT_EQ(big.route->options.body_limit, 5000u);
 }
 
 }  // namespace
