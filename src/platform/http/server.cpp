@@ -307,7 +307,7 @@ asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response re
 // closing with unread data makes the kernel send a reset, which can destroy
 // the answer before the client reads it.
 asio::awaitable<void> Server::Impl::discard_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-  constexpr std::size_t kMaxDiscard = 256 * 1024;
+  constexpr std::size_t kMaxDiscard = 4u << 20;
   boost::system::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.expires_after(std::chrono::seconds(1));
