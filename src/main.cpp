@@ -15,11 +15,14 @@ int main(int argc, char** argv) {
 
   cafe::app::ServeArgs serve;
   auto* serve_cmd = cli.add_subcommand("serve", "Run one service until SIGINT or SIGTERM");
-  serve_cmd->add_option("service", serve.service, "menu | gateway")->required()->check(
-      CLI::IsMember({"menu", "gateway"}));
-  serve_cmd->add_option("--config", serve.config_path, "YAML config file (CLOUDCAFE_* variables override it)");
+  serve_cmd->add_option("service", serve.service, "menu | gateway")
+      ->required()
+      ->check(CLI::IsMember({"menu", "gateway"}));
+  serve_cmd->add_option("--config", serve.config_path,
+                        "YAML config file (CLOUDCAFE_* variables override it)");
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: the OS picks)");
-  serve_cmd->add_option("--data-dir", serve.data_dir, "Directory for embedded databases")->capture_default_str();
+  serve_cmd->add_option("--data-dir", serve.data_dir, "Directory for embedded databases")
+      ->capture_default_str();
   serve_cmd->add_option("--threads", serve.threads, "I/O threads (default: http.threads, 1)")
       ->check(CLI::Range(1, 64));
   serve_cmd->add_option("--ready-file", serve.ready_file, "Written with HOST:PORT once listening");

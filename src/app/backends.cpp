@@ -40,7 +40,8 @@ std::unique_ptr<cache::Cache> open_cache(const CacheConfig& config) {
     options.key_prefix = config.redis_key_prefix;
     return cache::make_redis_cache(options);
   }
-  return cache::make_memory_cache({.max_entries = config.memory_max_entries, .max_bytes = config.memory_max_bytes});
+  return cache::make_memory_cache(
+      {.max_entries = config.memory_max_entries, .max_bytes = config.memory_max_bytes});
 }
 
 }  // namespace cafe::app

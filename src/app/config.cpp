@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-
 #include <sys/stat.h>
 
 namespace cafe::app {
@@ -92,14 +91,10 @@ void read_gateway(config::MapReader& r, GatewayConfig& c) {
 
 std::vector<GatewayRoute> default_gateway_routes() {
   return {
-      {"/api/menu/**", "menu"},
-      {"/api/stores", "menu"},
-      {"/api/stores/**", "menu"},
-      {"/api/stores/{store_id}/queue", "order"},
-      {"/api/orders/**", "order"},
-      {"/api/inventory/**", "inventory"},
-      {"/api/payments/**", "payment"},
-      {"/api/loyalty/**", "loyalty"},
+      {"/api/menu/**", "menu"},           {"/api/stores", "menu"},
+      {"/api/stores/**", "menu"},         {"/api/stores/{store_id}/queue", "order"},
+      {"/api/orders/**", "order"},        {"/api/inventory/**", "inventory"},
+      {"/api/payments/**", "payment"},    {"/api/loyalty/**", "loyalty"},
       {"/api/analytics/**", "analytics"},
   };
 }
@@ -155,25 +150,29 @@ Result<std::optional<std::string>> load_admin_token(const AdminConfig& admin) {
   constexpr std::size_t kMinTokenLength = 16;
   if (const char* from_env = std::getenv("CLOUDCAFE_ADMIN_TOKEN"); from_env && *from_env) {
     std::string token = from_env;
-    while (!token.empty() && (token.back() == '\r' || token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    while (!token.empty() && (token.back() == '\r' || token.back() == '\n' || token.back() == ' '))
+      token.pop_back();
     if (token.size() < kMinTokenLength) {
       return Error::invalid("CLOUDCAFE_ADMIN_TOKEN is shorter than 16 characters");
     }
     return std::optional<std::string>(std::move(token));
   }
   std::string file = admin.token_file;
-  if (const char* from_env = std::getenv("CLOUDCAFE_ADMIN_TOKEN_FILE"); from_env && *from_env) file = from_env;
+  if (const char* from_env = std::getenv("CLOUDCAFE_ADMIN_TOKEN_FILE"); from_env && *from_env)
+    file = from_env;
   if (file.empty()) return std::optional<std::string>{};
   struct stat st{};
   if (::stat(file.c_str(), &st) != 0) return Error::not_found("cannot read admin token file " + file);
   if ((st.st_mode & 077) != 0) {
-    return Error::invalid("admin token file " + file + " must not be readable by group or others (chmod 600)");
+    return Error::invalid("admin token file " + file +
+                          " must not be readable by group or others (chmod 600)");
   }
   std::ifstream in(file);
   std::string token;
   std::getline(in, token);
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
-  if (token.size() < kMinTokenLength) return Error::invalid("admin token in " + file + " is shorter than 16 characters");
+  if (token.size() < kMinTokenLength)
+    return Error::invalid("admin token in " + file + " is shorter than 16 characters");
   return std::optional<std::string>(std::move(token));
 }
 

@@ -19,7 +19,7 @@ namespace cafe::app {
 using std::chrono::milliseconds;
 
 struct HttpConfig {
-  int threads = 1;                       // DESIGN §4: one I/O thread per service process
+  int threads = 1;  // DESIGN §4: one I/O thread per service process
   std::size_t header_limit = 8 * 1024;
   std::size_t max_connections = 10'000;
   milliseconds read_timeout{10'000};
@@ -29,28 +29,28 @@ struct HttpConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";            // debug | info | warn | error
+  std::string level = "info";  // debug | info | warn | error
   bool access_log = true;
-  std::string path;                      // empty: stderr
+  std::string path;  // empty: stderr
   std::size_t queue_limit = 8192;
 };
 
 struct AdminConfig {
-  std::string token_file;                // read when CLOUDCAFE_ADMIN_TOKEN is unset; must be mode 0600
+  std::string token_file;  // read when CLOUDCAFE_ADMIN_TOKEN is unset; must be mode 0600
 };
 
 struct SqlConfig {
-  std::string backend = "sqlite";        // sqlite | postgres
-  std::string sqlite_path;               // empty: <data-dir>/<service>.db
+  std::string backend = "sqlite";  // sqlite | postgres
+  std::string sqlite_path;         // empty: <data-dir>/<service>.db
   int sqlite_reader_threads = 2;
-  std::string postgres_conninfo;         // libpq connection string
+  std::string postgres_conninfo;  // libpq connection string
   int postgres_pool_size = 4;
   milliseconds postgres_connect_timeout{3000};
   milliseconds postgres_statement_timeout{5000};
 };
 
 struct CacheConfig {
-  std::string backend = "memory";        // memory | redis
+  std::string backend = "memory";  // memory | redis
   std::size_t memory_max_entries = 10'000;
   std::size_t memory_max_bytes = 64u << 20;
   std::string redis_host = "127.0.0.1";
@@ -63,27 +63,27 @@ struct CacheConfig {
 struct MenuConfig {
   SqlConfig store;
   CacheConfig cache;
-  milliseconds refresh_interval{500};    // how soon another replica's edit is seen
+  milliseconds refresh_interval{500};  // how soon another replica's edit is seen
   milliseconds cache_ttl{300'000};
 };
 
 struct GatewayRoute {
-  std::string path;                      // template, e.g. "/api/menu/**"
-  std::string group;                     // target group name
+  std::string path;   // template, e.g. "/api/menu/**"
+  std::string group;  // target group name
 };
 
 struct GatewayConfig {
-  std::vector<GatewayRoute> routes;      // empty: the built-in route table
+  std::vector<GatewayRoute> routes;  // empty: the built-in route table
   // Target group name -> "host:port" list (`targets: {menu: {addresses: [...]}}`).
   // Static until the cluster adds discovery.
   std::vector<std::pair<std::string, std::vector<std::string>>> targets;
   std::string health_path = "/health/ready";
   milliseconds health_interval{1000};
   milliseconds health_timeout{500};
-  int health_rise = 2;                   // consecutive passes to mark a target up
-  int health_fall = 2;                   // consecutive failures to mark it down
+  int health_rise = 2;  // consecutive passes to mark a target up
+  int health_fall = 2;  // consecutive failures to mark it down
   bool rate_limit_enabled = true;
-  double rate_limit_per_second = 1000;   // per client key
+  double rate_limit_per_second = 1000;  // per client key
   double rate_limit_burst = 2000;
   std::size_t rate_limit_max_clients = 100'000;
   milliseconds upstream_connect_timeout{500};

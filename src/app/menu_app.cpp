@@ -24,8 +24,9 @@ class MenuApp final : public ServiceApp {
       : db_(std::move(db)),
         cache_(std::move(cache)),
         store_(*db_),
-        service_(store_, *cache_,
-                 menu::MenuOptions{.refresh_interval = config.refresh_interval, .cache_ttl = config.cache_ttl}) {}
+        service_(
+            store_, *cache_,
+            menu::MenuOptions{.refresh_interval = config.refresh_interval, .cache_ttl = config.cache_ttl}) {}
 
   ~MenuApp() override {
     service_.stop();
@@ -64,8 +65,9 @@ Result<std::unique_ptr<ServiceApp>> make_menu_app(const AppConfig& config, const
                                                   faults::Registry& faults) {
   auto db = open_database(config.menu.store, data_dir, "menu");
   if (!db) return db.error();
-  auto app = std::make_unique<MenuApp>(faults::with_faults(std::move(*db), faults),
-                                       faults::with_faults(open_cache(config.menu.cache), faults), config.menu);
+  auto app =
+      std::make_unique<MenuApp>(faults::with_faults(std::move(*db), faults),
+                                faults::with_faults(open_cache(config.menu.cache), faults), config.menu);
   if (auto ready = app->initialise(); !ready) return ready.error();
   return std::unique_ptr<ServiceApp>(std::move(app));
 }

@@ -13,7 +13,8 @@ Result<std::unique_ptr<ServiceApp>> make_service_app(const std::string& service,
   return Error::invalid("unknown service '" + service + "'; this build serves: menu, gateway");
 }
 
-Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& config, const RunOptions& options) {
+Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& config,
+                                                               const RunOptions& options) {
   std::unique_ptr<RunningService> rs(new RunningService());
   rs->metrics_ = std::make_unique<telemetry::Metrics>(options.service);
   auto app = make_service_app(options.service, config, options, *rs->metrics_, rs->faults_);

@@ -8,13 +8,13 @@
 namespace cafe::app {
 
 struct ServeArgs {
-  std::string service;       // menu | gateway
-  std::string config_path;   // empty: defaults + environment
-  std::string listen;        // "host:port"; empty: 127.0.0.1:0 (the OS picks)
+  std::string service;      // menu | gateway
+  std::string config_path;  // empty: defaults + environment
+  std::string listen;       // "host:port"; empty: 127.0.0.1:0 (the OS picks)
   std::string data_dir = "data";
-  int threads = 0;           // 0: http.threads from the config
-  std::string ready_file;    // written with "host:port" once listening
-  std::string replica;       // empty: "<service>-<pid>"
+  int threads = 0;         // 0: http.threads from the config
+  std::string ready_file;  // written with "host:port" once listening
+  std::string replica;     // empty: "<service>-<pid>"
 };
 
 // Returns the process exit code; prints a one-line error on failure.

@@ -14,11 +14,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <sstream>
-
 #include <algorithm>
 #include <cctype>
-
+#include <sstream>
 
 namespace cafe::test {
 
@@ -68,7 +66,8 @@ asio::awaitable<TestResponse> exchange(std::uint16_t port, std::string bytes, bo
   co_return out;
 }
 
-TestResponse run_exchange(std::uint16_t port, std::string bytes, bool head, std::chrono::milliseconds timeout) {
+TestResponse run_exchange(std::uint16_t port, std::string bytes, bool head,
+                          std::chrono::milliseconds timeout) {
   asio::io_context ctx;
   auto result = asio::co_spawn(ctx, exchange(port, std::move(bytes), head, timeout), asio::use_future);
   ctx.run();
@@ -83,7 +82,8 @@ TestResponse send_request(std::uint16_t port, const TestRequest& request, std::c
   req.set(bhttp::field::host, "127.0.0.1");
   for (const auto& [name, value] : request.headers) req.set(name, value);
   req.body() = request.body;
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+      request.method == "PATCH") {
     req.prepare_payload();
   }
   std::ostringstream wire;

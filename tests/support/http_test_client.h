@@ -15,7 +15,7 @@ struct TestResponse {
   int status = 0;                              // 0: no response (connection closed or timed out)
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;
-  std::string error;                           // why status is 0
+  std::string error;  // why status is 0
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

@@ -7,9 +7,12 @@
 
 namespace cafe::test {
 
-std::string backend_name(const MenuBackends& b) { return b.store + "_" + b.cache; }
+std::string backend_name(const MenuBackends& b) {
+  return b.store + "_" + b.cache;
+}
 
-bool configure_backends(const MenuBackends& backends, app::AppConfig& config, const std::string& database_name) {
+bool configure_backends(const MenuBackends& backends, app::AppConfig& config,
+                        const std::string& database_name) {
   if (backends.store == "postgres") {
     PostgresServer* pg = PostgresServer::start_or_skip();
     if (!pg) return false;

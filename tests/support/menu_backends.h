@@ -21,6 +21,7 @@ std::string backend_name(const MenuBackends& b);
 // shared server per test executable; a fresh database per call). Returns
 // false when the test must stop: the server could not start (the test was
 // skipped, or failed under CI=true).
-bool configure_backends(const MenuBackends& backends, app::AppConfig& config, const std::string& database_name);
+bool configure_backends(const MenuBackends& backends, app::AppConfig& config,
+                        const std::string& database_name);
 
 }  // namespace cafe::test

@@ -37,8 +37,8 @@ app::AppConfig test_config() {
   return config;
 }
 
-StartedService start_service(const std::string& name, const app::AppConfig& config, const std::string& data_dir,
-                             bool with_admin_token) {
+StartedService start_service(const std::string& name, const app::AppConfig& config,
+                             const std::string& data_dir, bool with_admin_token) {
   app::RunOptions options;
   options.service = name;
   options.replica = name + "-test";

@@ -44,7 +44,7 @@ struct StartedService {
 
 // Creates and starts `name` ("menu" | "gateway"); fails the calling test
 // (ADD_FAILURE) and returns an empty StartedService when it cannot start.
-StartedService start_service(const std::string& name, const app::AppConfig& config, const std::string& data_dir,
-                             bool with_admin_token = true);
+StartedService start_service(const std::string& name, const app::AppConfig& config,
+                             const std::string& data_dir, bool with_admin_token = true);
 
 }  // namespace cafe::test

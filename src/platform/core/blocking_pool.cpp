@@ -14,7 +14,9 @@ BlockingPool::BlockingPool(Options options) : options_(std::move(options)) {
   }
 }
 
-BlockingPool::~BlockingPool() { stop(); }
+BlockingPool::~BlockingPool() {
+  stop();
+}
 
 void BlockingPool::submit(std::unique_ptr<BlockingJob> job) {
   {

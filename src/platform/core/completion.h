@@ -40,8 +40,8 @@ class HandlerCompletion final : public Completion<T> {
 
   void complete(T value) override {
     auto ex = work_.get_executor();
-    boost::asio::post(ex,
-                      [h = std::move(handler_), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
+    boost::asio::post(
+        ex, [h = std::move(handler_), v = std::move(value)]() mutable { std::move(h)(std::move(v)); });
     work_.reset();
   }
 

@@ -41,9 +41,9 @@ struct FieldError {
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string detail;               // safe to show to a client
-  std::vector<FieldError> fields;   // non-empty only for kInvalidArgument
-  int retry_after_seconds = 0;      // > 0 adds Retry-After where it applies
+  std::string detail;              // safe to show to a client
+  std::vector<FieldError> fields;  // non-empty only for kInvalidArgument
+  int retry_after_seconds = 0;     // > 0 adds Retry-After where it applies
 
   static Error invalid(std::string detail, std::vector<FieldError> fields = {}) {
     return {ErrorCode::kInvalidArgument, std::move(detail), std::move(fields), 0};
@@ -65,6 +65,8 @@ template <class T>
 using Result = boost::system::result<T, Error>;
 
 // Shorthand for `return Fail(Error::...)` inside functions returning Result.
-inline boost::system::result<void, Error> ok() { return {}; }
+inline boost::system::result<void, Error> ok() {
+  return {};
+}
 
 }  // namespace cafe

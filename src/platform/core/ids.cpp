@@ -32,10 +32,9 @@ std::string random_hex(std::size_t bytes) {
 }  // namespace
 
 std::string new_uuid_v7() {
-  const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
   std::array<std::uint8_t, 16> b{};
   for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
   const std::uint64_t r1 = rng()();
@@ -53,8 +52,12 @@ std::string new_uuid_v7() {
   return out;
 }
 
-std::string new_trace_id() { return random_hex(16); }
-std::string new_span_id() { return random_hex(8); }
+std::string new_trace_id() {
+  return random_hex(16);
+}
+std::string new_span_id() {
+  return random_hex(8);
+}
 
 bool is_lower_hex(std::string_view s) noexcept {
   for (char c : s) {

@@ -8,6 +8,8 @@ namespace cafe {
 
 // "2026-11-25T08:50:01.123Z"
 std::string to_rfc3339(std::chrono::system_clock::time_point t);
-inline std::string now_rfc3339() { return to_rfc3339(std::chrono::system_clock::now()); }
+inline std::string now_rfc3339() {
+  return to_rfc3339(std::chrono::system_clock::now());
+}
 
 }  // namespace cafe

@@ -6,10 +6,14 @@ namespace cafe::faults {
 
 std::string_view to_string(Kind k) noexcept {
   switch (k) {
-    case Kind::kLatency: return "latency";
-    case Kind::kError: return "error";
-    case Kind::kTimeout: return "timeout";
-    case Kind::kThrottle: return "throttle";
+    case Kind::kLatency:
+      return "latency";
+    case Kind::kError:
+      return "error";
+    case Kind::kTimeout:
+      return "timeout";
+    case Kind::kThrottle:
+      return "throttle";
   }
   return "latency";
 }
@@ -63,7 +67,9 @@ std::vector<Fault> Registry::list(Clock::time_point now) {
   return faults_;
 }
 
-bool Registry::empty() const noexcept { return live_.load(std::memory_order_relaxed) == 0; }
+bool Registry::empty() const noexcept {
+  return live_.load(std::memory_order_relaxed) == 0;
+}
 
 void Registry::expire(Clock::time_point now) {
   std::erase_if(faults_, [&](const Fault& f) { return f.expires_at <= now; });

@@ -30,9 +30,9 @@ struct Fault {
   // "route:*" for every non-admin route, or "dependency:<name>" ("store",
   // "cache", a service name).
   std::string target;
-  double probability = 1.0;                  // 0 < p <= 1
-  std::chrono::milliseconds latency{0};      // kLatency: added delay; kTimeout: how long to hold
-  int status = 503;                          // kError: the status to answer
+  double probability = 1.0;              // 0 < p <= 1
+  std::chrono::milliseconds latency{0};  // kLatency: added delay; kTimeout: how long to hold
+  int status = 503;                      // kError: the status to answer
   std::chrono::system_clock::time_point expires_at;
 };
 
@@ -74,9 +74,9 @@ class Registry {
   void expire(Clock::time_point now);  // requires mutex_
 
   mutable std::mutex mutex_;
-  std::vector<Fault> faults_;            // guarded by mutex_
+  std::vector<Fault> faults_;                    // guarded by mutex_
   std::mt19937_64 rng_{std::random_device{}()};  // guarded by mutex_
-  std::uint64_t next_id_ = 1;            // guarded by mutex_
+  std::uint64_t next_id_ = 1;                    // guarded by mutex_
   std::atomic<std::size_t> live_{0};
   std::atomic<bool> shutting_down_{false};
 };

@@ -11,13 +11,15 @@ constexpr const char* kTarget = "dependency:cache";
 
 class FaultyCache final : public cache::Cache {
  public:
-  FaultyCache(std::unique_ptr<cache::Cache> inner, Registry& registry) : inner_(std::move(inner)), registry_(registry) {}
+  FaultyCache(std::unique_ptr<cache::Cache> inner, Registry& registry)
+      : inner_(std::move(inner)), registry_(registry) {}
 
   asio::awaitable<Result<std::optional<std::string>>> get(std::string key) override {
     if (auto injected = co_await inject(registry_, kTarget)) co_return std::move(*injected);
     co_return co_await inner_->get(std::move(key));
   }
-  asio::awaitable<Result<void>> set(std::string key, std::string value, std::chrono::milliseconds ttl) override {
+  asio::awaitable<Result<void>> set(std::string key, std::string value,
+                                    std::chrono::milliseconds ttl) override {
     if (auto injected = co_await inject(registry_, kTarget)) co_return std::move(*injected);
     co_return co_await inner_->set(std::move(key), std::move(value), ttl);
   }

@@ -24,7 +24,9 @@ class FaultyDatabase final : public sql::Database {
     co_return co_await inner_->transact(std::move(body));
   }
 
-  Result<void> migrate(std::span<const sql::Migration> migrations) override { return inner_->migrate(migrations); }
+  Result<void> migrate(std::span<const sql::Migration> migrations) override {
+    return inner_->migrate(migrations);
+  }
   std::string_view backend() const noexcept override { return inner_->backend(); }
   void close() override { inner_->close(); }
 

@@ -31,10 +31,14 @@ asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string tar
     co_await sleep_unless_shut_down(registry, action->latency);
   }
   switch (action->kind) {
-    case Kind::kLatency: co_return std::nullopt;
-    case Kind::kTimeout: co_return Error::make(ErrorCode::kDeadlineExceeded, what + ": timed out");
-    case Kind::kThrottle: co_return Error::make(ErrorCode::kResourceExhausted, what + ": throttled");
-    case Kind::kError: co_return Error::unavailable(what);
+    case Kind::kLatency:
+      co_return std::nullopt;
+    case Kind::kTimeout:
+      co_return Error::make(ErrorCode::kDeadlineExceeded, what + ": timed out");
+    case Kind::kThrottle:
+      co_return Error::make(ErrorCode::kResourceExhausted, what + ": throttled");
+    case Kind::kError:
+      co_return Error::unavailable(what);
   }
   co_return std::nullopt;
 }

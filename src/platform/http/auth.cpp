@@ -21,7 +21,8 @@ Result<void> AdminAuth::check(std::optional<std::string_view> header) const {
                        "admin routes are disabled: no admin token is configured "
                        "(set CLOUDCAFE_ADMIN_TOKEN or admin.token_file)");
   }
-  if (!header) return Error::make(ErrorCode::kUnauthenticated, "admin route: send Authorization: Bearer <token>");
+  if (!header)
+    return Error::make(ErrorCode::kUnauthenticated, "admin route: send Authorization: Bearer <token>");
   constexpr std::string_view kScheme = "Bearer ";
   if (header->size() <= kScheme.size() || header->substr(0, kScheme.size()) != kScheme) {
     return Error::make(ErrorCode::kUnauthenticated, "admin route: the Authorization scheme must be Bearer");

@@ -85,7 +85,8 @@ Result<void> add_fault_routes(Router& router, faults::Registry& registry) {
       [&registry](Request&) -> asio::awaitable<Response> {
         boost::json::array list;
         for (const auto& f : registry.list(std::chrono::system_clock::now())) list.push_back(to_json(f));
-        co_return Response::json(200, boost::json::serialize(boost::json::object{{"faults", std::move(list)}}));
+        co_return Response::json(200,
+                                 boost::json::serialize(boost::json::object{{"faults", std::move(list)}}));
       },
       admin);
   if (!r) return r;

@@ -20,6 +20,7 @@ struct TraceParent {
 
 // Parses "00-<trace-id>-<parent-id>-<flags>"; nullopt when malformed.
 std::optional<TraceParent> parse_traceparent(std::string_view header) noexcept;
-std::string format_traceparent(std::string_view trace_id, std::string_view span_id, std::string_view flags = "01");
+std::string format_traceparent(std::string_view trace_id, std::string_view span_id,
+                               std::string_view flags = "01");
 
 }  // namespace cafe::http

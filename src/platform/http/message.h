@@ -58,10 +58,10 @@ struct PathParams {
 
 struct Request {
   Method method = Method::kGet;
-  std::string method_text;   // as received, for kOther and logs
-  std::string target;        // raw request-target
-  std::string path;          // normalised path (percent-decoded, no `//`, `.`, `..`)
-  std::string query;         // raw query string without '?'
+  std::string method_text;  // as received, for kOther and logs
+  std::string target;       // raw request-target
+  std::string path;         // normalised path (percent-decoded, no `//`, `.`, `..`)
+  std::string query;        // raw query string without '?'
   Headers headers;
   std::string body;
   std::string remote_address;
@@ -71,7 +71,7 @@ struct Request {
   std::chrono::steady_clock::time_point received_at;
   const Route* matched = nullptr;  // set once routing succeeded
   PathParams params;
-  std::string route;         // matched template, e.g. "/api/menu/items/{item_id}"
+  std::string route;  // matched template, e.g. "/api/menu/items/{item_id}"
   std::string request_id;
   std::string trace_id;
   std::string span_id;

@@ -12,7 +12,9 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
-Error bad_path(std::string detail) { return Error::invalid("invalid request path: " + std::move(detail)); }
+Error bad_path(std::string detail) {
+  return Error::invalid("invalid request path: " + std::move(detail));
+}
 
 }  // namespace
 
@@ -59,10 +61,10 @@ std::string encode_path(std::string_view decoded) {
   out.reserve(decoded.size());
   for (const char c : decoded) {
     const auto u = static_cast<unsigned char>(c);
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '.' || c == '_' || c == '~' || c == '!' || c == '$' || c == '&' || c == '\'' ||
-                       c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' || c == '=' ||
-                       c == ':' || c == '@' || c == '/';
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '.' || c == '_' || c == '~' || c == '!' || c == '$' || c == '&' ||
+                       c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' ||
+                       c == '=' || c == ':' || c == '@' || c == '/';
     if (plain) {
       out.push_back(c);
     } else {

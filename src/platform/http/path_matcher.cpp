@@ -36,7 +36,8 @@ std::vector<std::string_view> split(std::string_view path) {
 bool valid_param_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (const char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
   }
   return true;
 }
@@ -80,15 +81,16 @@ Result<std::size_t> PathMatcher::add(std::string_view pattern) {
     }
     if (segment.front() == '{') {
       if (segment.back() != '}' || !valid_param_name(segment.substr(1, segment.size() - 2))) {
-        return Error::invalid("malformed parameter '" + std::string(segment) + "' in " + std::string(pattern));
+        return Error::invalid("malformed parameter '" + std::string(segment) + "' in " +
+                              std::string(pattern));
       }
       const std::string name(segment.substr(1, segment.size() - 2));
       if (!node->param) {
         node->param = std::make_unique<Node>();
         node->param->param_name = name;
       } else if (node->param->param_name != name) {
-        return Error::invalid("parameter {" + name + "} conflicts with {" + node->param->param_name + "} in " +
-                              std::string(pattern));
+        return Error::invalid("parameter {" + name + "} conflicts with {" + node->param->param_name +
+                              "} in " + std::string(pattern));
       }
       node = node->param.get();
       continue;

@@ -10,7 +10,8 @@ Result<void> Router::add(Method method, std::string_view pattern, Handler handle
   if (methods.contains(method)) {
     return Error::invalid("duplicate route " + std::string(to_string(method)) + " " + std::string(pattern));
   }
-  methods[method] = std::make_unique<Route>(Route{method, std::string(pattern), std::move(handler), options, {}});
+  methods[method] =
+      std::make_unique<Route>(Route{method, std::string(pattern), std::move(handler), options, {}});
   return {};
 }
 

@@ -22,10 +22,9 @@
 #include <csignal>
 #include <list>
 #include <mutex>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
-
-#include <sys/socket.h>
 
 namespace cafe::http {
 
@@ -57,14 +56,22 @@ struct Worker {
 
 Method to_method(bhttp::verb v) {
   switch (v) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -74,7 +81,8 @@ Request to_request(const bhttp::request<bhttp::string_body>& head, const std::st
   req.method_text = std::string(head.method_string());
   req.target = std::string(head.target());
   req.headers.reserve(16);
-  for (const auto& field : head) req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : head)
+    req.headers.add(std::string(field.name_string()), std::string(field.value()));
   req.keep_alive = head.keep_alive();
   req.remote_address = remote;
   req.received_at = std::chrono::steady_clock::now();
@@ -175,8 +183,8 @@ Result<void> Server::listen() {
     if (!ec) acc.bind(endpoint, ec);
     if (!ec) acc.listen(1024, ec);
     if (ec) {
-      return Error::unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) + ": " +
-                                ec.message());
+      return Error::unavailable("cannot listen on " + impl_->options.host + ":" + std::to_string(port) +
+                                ": " + ec.message());
     }
     // With port 0 the first acceptor picks; the others share its port.
     port = acc.local_endpoint().port();
@@ -186,11 +194,17 @@ Result<void> Server::listen() {
   return {};
 }
 
-std::uint16_t Server::port() const noexcept { return impl_->bound_port; }
+std::uint16_t Server::port() const noexcept {
+  return impl_->bound_port;
+}
 
-std::string Server::address() const { return impl_->options.host + ":" + std::to_string(impl_->bound_port); }
+std::string Server::address() const {
+  return impl_->options.host + ":" + std::to_string(impl_->bound_port);
+}
 
-std::size_t Server::active_connections() const noexcept { return impl_->connections.load(); }
+std::size_t Server::active_connections() const noexcept {
+  return impl_->connections.load();
+}
 
 void Server::start() {
   std::call_once(impl_->started, [this] {
@@ -205,9 +219,13 @@ boost::asio::any_io_executor Server::executor(std::size_t index) {
   return impl_->workers.at(index)->ctx.get_executor();
 }
 
-std::size_t Server::thread_count() const noexcept { return impl_->workers.size(); }
+std::size_t Server::thread_count() const noexcept {
+  return impl_->workers.size();
+}
 
-void Server::on_stop(std::function<void()> callback) { impl_->stop_callbacks.push_back(std::move(callback)); }
+void Server::on_stop(std::function<void()> callback) {
+  impl_->stop_callbacks.push_back(std::move(callback));
+}
 
 void Server::on_drained(std::function<void()> callback) {
   impl_->drained_callbacks.push_back(std::move(callback));
@@ -380,10 +398,11 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     const auto declared = parser.content_length();
     if (!admission.reject && declared && *declared > admission.body_limit) {
       handler.on_transport_reject(413);
-      admission.reject = problem(413,
-                                 "request body of " + std::to_string(*declared) + " bytes exceeds the limit of " +
-                                     std::to_string(admission.body_limit) + " bytes",
-                                 req.path, req.request_id);
+      admission.reject =
+          problem(413,
+                  "request body of " + std::to_string(*declared) + " bytes exceeds the limit of " +
+                      std::to_string(admission.body_limit) + " bytes",
+                  req.path, req.request_id);
     }
     if (admission.reject) {
       Response resp = std::move(*admission.reject);
@@ -426,8 +445,9 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     }
     ++served;
     if (resp.abort) break;
-    const bool keep = req.keep_alive && !resp.close && !draining &&
-                      (options.max_requests_per_connection == 0 || served < options.max_requests_per_connection);
+    const bool keep =
+        req.keep_alive && !resp.close && !draining &&
+        (options.max_requests_per_connection == 0 || served < options.max_requests_per_connection);
     const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead);
     state.busy = false;
     if (!written || !keep) break;

@@ -6,8 +6,8 @@
 #include "platform/http/identity.h"
 #include "platform/http/path.h"
 #include "platform/http/problem.h"
-#include "platform/telemetry/log.h"
 #include "platform/telemetry/http_server_metrics.h"
+#include "platform/telemetry/log.h"
 #include "platform/telemetry/metrics.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -60,14 +60,16 @@ Result<void> HttpService::seal() {
   };
   const std::string service = options_.service;
   const std::string replica = options_.replica;
-  if (auto r = add(Method::kGet, "/health/live",
-                   [json_ok](Request&) -> asio::awaitable<Response> { co_return json_ok(R"({"status":"live"})"); });
+  if (auto r = add(
+          Method::kGet, "/health/live",
+          [json_ok](Request&) -> asio::awaitable<Response> { co_return json_ok(R"({"status":"live"})"); });
       !r) {
     return r;
   }
   if (auto r = add(Method::kGet, "/health/ready",
                    [this](Request& req) -> asio::awaitable<Response> {
-                     if (!options_.ready || options_.ready()) co_return Response::json(200, R"({"status":"ready"})");
+                     if (!options_.ready || options_.ready())
+                       co_return Response::json(200, R"({"status":"ready"})");
                      co_return problem(503, "not ready", req.path, req.request_id);
                    });
       !r) {
@@ -87,7 +89,8 @@ Result<void> HttpService::seal() {
   }
   if (auto r = add(Method::kGet, "/metrics",
                    [this](Request&) -> asio::awaitable<Response> {
-                     co_return Response::text(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+                     co_return Response::text(200, metrics_.render(),
+                                              "text/plain; version=0.0.4; charset=utf-8");
                    });
       !r) {
     return r;
@@ -98,7 +101,8 @@ Result<void> HttpService::seal() {
     auto& handles = http_metrics_->route(route->pattern, to_string(route->method));
     route->metrics = std::shared_ptr<void>(std::shared_ptr<void>{}, &handles);
   }
-  unmatched_metrics_ = std::shared_ptr<void>(std::shared_ptr<void>{}, &http_metrics_->route("unmatched", "ANY"));
+  unmatched_metrics_ =
+      std::shared_ptr<void>(std::shared_ptr<void>{}, &http_metrics_->route("unmatched", "ANY"));
   return {};
 }
 
@@ -176,7 +180,9 @@ asio::awaitable<Response> HttpService::handle(Request& req) {
     resp = co_await route.handler(req);
   } catch (const std::exception& e) {
     telemetry::log(telemetry::Level::kError, "handler_exception",
-                   {{"route", std::string_view(route.pattern)}, {"request_id", std::string_view(req.request_id)}, {"what", std::string_view(e.what())}});
+                   {{"route", std::string_view(route.pattern)},
+                    {"request_id", std::string_view(req.request_id)},
+                    {"what", std::string_view(e.what())}});
     resp = problem(500, "an unexpected error occurred; quote the request id", req.path, req.request_id);
   }
   co_return finish(req, std::move(resp));
@@ -186,7 +192,8 @@ Response HttpService::finish(Request& req, Response resp) {
   if (resp.abort) return resp;
   resp.headers.set("X-Request-Id", req.request_id);
   if (!req.trace_id.empty()) resp.headers.set("traceparent", format_traceparent(req.trace_id, req.span_id));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count();
   auto* handles = static_cast<telemetry::HttpServerMetrics::RouteHandles*>(
       req.matched && req.matched->metrics ? req.matched->metrics.get() : unmatched_metrics_.get());
   if (handles) http_metrics_->observe(*handles, resp.status, seconds);
@@ -206,8 +213,8 @@ Response HttpService::finish(Request& req, Response resp) {
 
 void HttpService::on_transport_reject(int status) {
   if (unmatched_metrics_) {
-    http_metrics_->observe(*static_cast<telemetry::HttpServerMetrics::RouteHandles*>(unmatched_metrics_.get()),
-                           status, 0.0);
+    http_metrics_->observe(
+        *static_cast<telemetry::HttpServerMetrics::RouteHandles*>(unmatched_metrics_.get()), status, 0.0);
   }
 }
 

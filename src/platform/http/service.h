@@ -27,8 +27,8 @@ class HttpServerMetrics;
 namespace cafe::http {
 
 struct ServiceOptions {
-  std::string service;   // "menu", "gateway", ...
-  std::string replica;   // "menu-1"
+  std::string service;  // "menu", "gateway", ...
+  std::string replica;  // "menu-1"
   std::optional<std::string> admin_token;
   bool access_log = true;
   // /health/ready answers 503 while this returns false (e.g. migrations not

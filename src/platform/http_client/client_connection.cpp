@@ -195,7 +195,8 @@ net::awaitable<Exchange> exchange(Connection& c, const std::string& host, const 
     const auto name = field.name_string();
     // The length of a HEAD answer describes the GET's body: keep it for the
     // caller to pass on. Otherwise the body itself defines it.
-    if (is_hop_by_hop(name) || (http::iequals(name, "content-length") && request.method != http::Method::kHead)) {
+    if (is_hop_by_hop(name) ||
+        (http::iequals(name, "content-length") && request.method != http::Method::kHead)) {
       continue;
     }
     response.headers.add(std::string(name), std::string(field.value()));

@@ -10,14 +10,21 @@ namespace {
 
 std::string kind_name(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "a boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "a boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "an integer";
-    case boost::json::kind::double_: return "a number with a fraction or exponent";
-    case boost::json::kind::string: return "a string";
-    case boost::json::kind::array: return "an array";
-    case boost::json::kind::object: return "an object";
+    case boost::json::kind::uint64:
+      return "an integer";
+    case boost::json::kind::double_:
+      return "a number with a fraction or exponent";
+    case boost::json::kind::string:
+      return "a string";
+    case boost::json::kind::array:
+      return "an array";
+    case boost::json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -26,9 +33,9 @@ std::string kind_name(const boost::json::value& v) {
 
 Result<boost::json::value> parse(std::string_view text, ParseLimits limits) {
   if (text.size() > limits.max_bytes) {
-    return Error::make(ErrorCode::kPayloadTooLarge,
-                       "body is " + std::to_string(text.size()) + " bytes; the limit is " +
-                           std::to_string(limits.max_bytes));
+    return Error::make(ErrorCode::kPayloadTooLarge, "body is " + std::to_string(text.size()) +
+                                                        " bytes; the limit is " +
+                                                        std::to_string(limits.max_bytes));
   }
   if (text.empty()) return Error::invalid("request body is empty; expected a JSON object");
   boost::json::parse_options options;
@@ -55,7 +62,8 @@ Result<boost::json::value> parse(std::string_view text, ParseLimits limits) {
 
 ObjectReader::ObjectReader(const boost::json::value& value, std::string path, std::vector<FieldError>& errors)
     : object_(value.if_object()), path_(std::move(path)), errors_(errors) {
-  if (!object_) errors_.push_back({path_.empty() ? "$" : path_, "expected an object, got " + kind_name(value)});
+  if (!object_)
+    errors_.push_back({path_.empty() ? "$" : path_, "expected an object, got " + kind_name(value)});
 }
 
 std::string ObjectReader::field_path(std::string_view key) const {
@@ -66,7 +74,9 @@ void ObjectReader::add_error(std::string_view key, std::string message) {
   errors_.push_back({field_path(key), std::move(message)});
 }
 
-bool ObjectReader::present(std::string_view key) const { return object_ && object_->contains(key); }
+bool ObjectReader::present(std::string_view key) const {
+  return object_ && object_->contains(key);
+}
 
 const boost::json::value* ObjectReader::find(std::string_view key) {
   consumed_.emplace_back(key);
@@ -87,8 +97,9 @@ std::optional<std::string> ObjectReader::string(std::string_view key, StringRule
     return std::nullopt;
   }
   if (s->size() < rule.min_length) {
-    add_error(key, rule.min_length == 1 ? "must not be empty"
-                                        : "must be at least " + std::to_string(rule.min_length) + " characters");
+    add_error(key, rule.min_length == 1
+                       ? "must not be empty"
+                       : "must be at least " + std::to_string(rule.min_length) + " characters");
     return std::nullopt;
   }
   if (s->size() > rule.max_length) {
@@ -135,9 +146,8 @@ std::optional<std::int64_t> ObjectReader::integer_or_digits(std::string_view key
   if (v && v->is_string()) {
     consumed_.emplace_back(key);
     const auto& s = v->get_string();
-    const bool digits = !s.empty() && s.size() <= 18 && std::all_of(s.begin(), s.end(), [](char c) {
-      return c >= '0' && c <= '9';
-    });
+    const bool digits = !s.empty() && s.size() <= 18 &&
+                        std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits) {
       add_error(key, "expected an integer or a string of digits");
       return std::nullopt;
@@ -185,8 +195,8 @@ void ObjectReader::array(std::string_view key, std::size_t min_items, std::size_
   for (std::size_t i = 0; i < a->size(); ++i) read((*a)[i], field_path(key) + "[" + std::to_string(i) + "]");
 }
 
-std::optional<std::vector<std::string>> ObjectReader::string_array(std::string_view key, std::size_t max_items,
-                                                                    StringRule rule) {
+std::optional<std::vector<std::string>> ObjectReader::string_array(std::string_view key,
+                                                                   std::size_t max_items, StringRule rule) {
   std::vector<std::string> out;
   bool ok = true;
   const bool was_present = present(key);
@@ -207,7 +217,8 @@ std::optional<std::vector<std::string>> ObjectReader::string_array(std::string_v
   return out;
 }
 
-void ObjectReader::object(std::string_view key, bool required, const std::function<void(ObjectReader&)>& read) {
+void ObjectReader::object(std::string_view key, bool required,
+                          const std::function<void(ObjectReader&)>& read) {
   const auto* v = find(key);
   if (!v || v->is_null()) {
     if (required && object_) add_error(key, "is required");
@@ -220,7 +231,9 @@ void ObjectReader::object(std::string_view key, bool required, const std::functi
   }
 }
 
-void ObjectReader::ignore(std::string_view key) { consumed_.emplace_back(key); }
+void ObjectReader::ignore(std::string_view key) {
+  consumed_.emplace_back(key);
+}
 
 void ObjectReader::reject_unknown() {
   if (!object_) return;

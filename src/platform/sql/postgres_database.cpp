@@ -2,7 +2,6 @@
 // synchronous libpq connection (see PostgresDatabase for why not the
 // non-blocking API on the Asio socket).
 #include "platform/core/blocking_pool.h"
-
 #include "platform/core/time.h"
 #include "platform/sql/database.h"
 #include "platform/sql/internal/connection_slots.h"

@@ -2,10 +2,9 @@
 // sqlite_writer.h) and a bounded pool of read-only connections, each used
 // by one pool thread at a time.
 #include "platform/core/blocking_pool.h"
-
+#include "platform/core/completion.h"
 #include "platform/core/time.h"
 #include "platform/sql/database.h"
-#include "platform/core/completion.h"
 #include "platform/sql/internal/connection_slots.h"
 #include "platform/sql/internal/migrations.h"
 #include "platform/sql/internal/sqlite_connection.h"

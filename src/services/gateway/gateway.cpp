@@ -7,11 +7,6 @@
 #include "platform/http/service.h"
 #include "platform/telemetry/log.h"
 
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,6 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include <thread>
 #include <unordered_map>
@@ -37,8 +36,8 @@ struct Gateway::Shared {
     std::shared_ptr<http_client::Client> client;
   };
   std::unordered_map<std::thread::id, ThreadClient> clients;  // guarded by mutex
-  std::shared_ptr<http_client::Client> health_client;                                // guarded by mutex
-  std::optional<asio::steady_timer> health_timer;   // touched only on the health loop's executor
+  std::shared_ptr<http_client::Client> health_client;         // guarded by mutex
+  std::optional<asio::steady_timer> health_timer;             // touched only on the health loop's executor
   std::optional<asio::any_io_executor> health_executor;
   std::atomic<bool> stopping{false};
   prometheus::Family<prometheus::Gauge>* healthy_family = nullptr;
@@ -77,7 +76,8 @@ Response upstream_problem(const Request& req, const TargetGroup& group, const ht
       return http::problem(504, group.name() + " did not answer in time", req.path, req.request_id);
     case Failure::kBreakerOpen:
     case Failure::kPoolExhausted:
-      return http::problem(503, group.name() + " is shedding load (" + http_client::to_string(last->failure) + ")",
+      return http::problem(503,
+                           group.name() + " is shedding load (" + http_client::to_string(last->failure) + ")",
                            req.path, req.request_id);
     default:
       return http::problem(502, group.name() + " failed: " + http_client::to_string(last->failure), req.path,
@@ -88,7 +88,8 @@ Response upstream_problem(const Request& req, const TargetGroup& group, const ht
 }  // namespace
 
 std::string client_key(const Request& request) {
-  if (auto id = request.headers.get("X-Client-Id"); id && !id->empty() && id->size() <= 64 && printable(*id)) {
+  if (auto id = request.headers.get("X-Client-Id");
+      id && !id->empty() && id->size() <= 64 && printable(*id)) {
     return "id:" + std::string(*id);
   }
   return "ip:" + request.remote_address;
@@ -102,7 +103,9 @@ Gateway::Gateway(GatewayOptions options, prometheus::Registry* metrics, faults::
       rate_limiter_(options_.rate_limit),
       shared_(std::make_shared<Shared>()) {}
 
-Gateway::~Gateway() { stop(); }
+Gateway::~Gateway() {
+  stop();
+}
 
 Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, prometheus::Registry* metrics,
                                                  faults::Registry& faults) {
@@ -120,11 +123,13 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, prometh
   }
   for (const auto& route : gw->options_.routes) {
     if (!route.path.starts_with("/api/")) {
-      return Error::invalid("gateway route " + route.path + " must start with /api/ (the bare form is added)");
+      return Error::invalid("gateway route " + route.path +
+                            " must start with /api/ (the bare form is added)");
     }
     // A group without targets is allowed (its service is not deployed yet):
     // its routes answer 503 rather than 404, which is the honest answer.
-    if (!gw->group(route.group)) gw->groups_.push_back(std::make_unique<TargetGroup>(route.group, std::vector<http_client::Target>{}));
+    if (!gw->group(route.group))
+      gw->groups_.push_back(std::make_unique<TargetGroup>(route.group, std::vector<http_client::Target>{}));
   }
   if (metrics) {
     auto& healthy = prometheus::BuildGauge()
@@ -159,8 +164,8 @@ bool Gateway::ready() const {
 }
 
 Result<void> Gateway::add_routes(http::Router& router) {
-  constexpr http::Method kMethods[] = {http::Method::kGet,   http::Method::kHead,   http::Method::kPost,
-                                       http::Method::kPut,   http::Method::kPatch,  http::Method::kDelete,
+  constexpr http::Method kMethods[] = {http::Method::kGet,    http::Method::kHead,  http::Method::kPost,
+                                       http::Method::kPut,    http::Method::kPatch, http::Method::kDelete,
                                        http::Method::kOptions};
   const http::RouteOptions options{.access = http::Access::kPublic, .body_limit = options_.max_body_bytes};
   for (const auto& route : options_.routes) {
@@ -220,7 +225,8 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
     auto executor = co_await asio::this_coro::executor;
     auto created = std::make_shared<http_client::Client>(executor, client_options(options_), metrics_);
     std::lock_guard lock(shared_->mutex);
-    client = shared_->clients.emplace(std::this_thread::get_id(), Shared::ThreadClient{executor, std::move(created)})
+    client = shared_->clients
+                 .emplace(std::this_thread::get_id(), Shared::ThreadClient{executor, std::move(created)})
                  .first->second.client.get();
   }
 
@@ -256,13 +262,14 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
       UpstreamTarget* t;
       ~EndRequest() { t->end_request(); }
     } end_request{target};
-    http_client::Outcome outcome =
-        co_await client->send(target->target(), std::move(copy), {.deadline = remaining, .allow_retry = false});
+    http_client::Outcome outcome = co_await client->send(target->target(), std::move(copy),
+                                                         {.deadline = remaining, .allow_retry = false});
     if (outcome.ok()) co_return std::move(outcome.response);
     if (outcome.failure == http_client::Failure::kConnect) {
       if (target->record_connect_failure(options_.thresholds)) {
         telemetry::log(telemetry::Level::kWarn, "target_down",
-                       {{"group", std::string_view(group.name())}, {"target", std::string_view(target->name())},
+                       {{"group", std::string_view(group.name())},
+                        {"target", std::string_view(target->name())},
                         {"reason", "connect failed"}});
       }
     }

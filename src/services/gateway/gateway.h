@@ -25,7 +25,7 @@ class Registry;
 namespace cafe::gateway {
 
 struct RouteSpec {
-  std::string path;   // template under /api; the bare form is added too
+  std::string path;  // template under /api; the bare form is added too
   std::string group;
 };
 
@@ -41,7 +41,7 @@ struct GatewayOptions {
   std::chrono::milliseconds connect_timeout{500};
   std::chrono::milliseconds deadline{10'000};
   std::size_t max_connections_per_target = 256;
-  int max_attempts = 2;               // distinct targets tried when nothing was sent
+  int max_attempts = 2;  // distinct targets tried when nothing was sent
   std::size_t max_body_bytes = 1u << 20;
 };
 

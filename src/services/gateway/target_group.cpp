@@ -25,7 +25,8 @@ bool UpstreamTarget::record_check(bool passed, const HealthThresholds& threshold
   return false;
 }
 
-TargetGroup::TargetGroup(std::string name, std::vector<http_client::Target> targets) : name_(std::move(name)) {
+TargetGroup::TargetGroup(std::string name, std::vector<http_client::Target> targets)
+    : name_(std::move(name)) {
   for (auto& t : targets) targets_.push_back(std::make_unique<UpstreamTarget>(std::move(t)));
 }
 

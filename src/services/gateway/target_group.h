@@ -7,8 +7,8 @@
 #include "platform/http_client/client.h"
 
 #include <atomic>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +22,8 @@ struct HealthThresholds {
 
 class UpstreamTarget {
  public:
-  explicit UpstreamTarget(http_client::Target target) : target_(std::move(target)), name_(target_.to_string()) {}
+  explicit UpstreamTarget(http_client::Target target)
+      : target_(std::move(target)), name_(target_.to_string()) {}
 
   const http_client::Target& target() const noexcept { return target_; }
   const std::string& name() const noexcept { return name_; }
@@ -44,8 +45,8 @@ class UpstreamTarget {
   std::string name_;
   std::atomic<bool> healthy_{true};  // optimistic: serve at once, let checks take it out
   std::atomic<int> outstanding_{0};
-  std::mutex mutex_;                 // serialises record_check(); reads need no lock
-  std::atomic<int> streak_{0};       // > 0 passes, < 0 failures, since the last change
+  std::mutex mutex_;            // serialises record_check(); reads need no lock
+  std::atomic<int> streak_{0};  // > 0 passes, < 0 failures, since the last change
 };
 
 class TargetGroup {

@@ -25,9 +25,15 @@ struct MenuService::Refresher {
 };
 
 MenuService::MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options)
-    : store_(store), cache_(cache), loader_(cache), options_(options), refresher_(std::make_shared<Refresher>()) {}
+    : store_(store),
+      cache_(cache),
+      loader_(cache),
+      options_(options),
+      refresher_(std::make_shared<Refresher>()) {}
 
-MenuService::~MenuService() { stop(); }
+MenuService::~MenuService() {
+  stop();
+}
 
 std::shared_ptr<const domain::Catalog> MenuService::catalog() const {
   std::lock_guard lock(mutex_);
@@ -100,10 +106,9 @@ asio::awaitable<Result<Rendered>> MenuService::cached(std::string name, Render r
   auto snapshot = catalog();
   if (!snapshot) co_return Error::unavailable("the catalog is not loaded yet");
   const std::string key = "menu:v" + std::to_string(snapshot->version) + ":" + name;
-  auto body = co_await loader_.get_or_load(key, options_.cache_ttl,
-                                           [snapshot, render]() -> asio::awaitable<Result<std::string>> {
-                                             co_return render(*snapshot);
-                                           });
+  auto body = co_await loader_.get_or_load(
+      key, options_.cache_ttl,
+      [snapshot, render]() -> asio::awaitable<Result<std::string>> { co_return render(*snapshot); });
   if (!body) co_return body.error();
   co_return Rendered{std::move(*body), snapshot->version};
 }
@@ -119,18 +124,20 @@ asio::awaitable<Result<Rendered>> MenuService::menu(std::optional<domain::StoreI
   });
 }
 
-asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id, std::optional<domain::StoreId> store) {
+asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id,
+                                                    std::optional<domain::StoreId> store) {
   auto snapshot = catalog();
   if (snapshot && !snapshot->find_item(item_id)) co_return Error::not_found("no menu item '" + item_id + "'");
   if (snapshot && store && !snapshot->find_store(*store)) {
     co_return Error::not_found("no store " + std::to_string(*store));
   }
   std::string name = "item:" + item_id + ":" + (store ? std::to_string(*store) : "all");
-  co_return co_await cached(std::move(name), [item_id, store](const domain::Catalog& c) -> Result<std::string> {
-    const auto* found = c.find_item(item_id);
-    if (!found) return Error::not_found("no menu item '" + item_id + "'");
-    return domain::render_item(c, *found, store);
-  });
+  co_return co_await cached(std::move(name),
+                            [item_id, store](const domain::Catalog& c) -> Result<std::string> {
+                              const auto* found = c.find_item(item_id);
+                              if (!found) return Error::not_found("no menu item '" + item_id + "'");
+                              return domain::render_item(c, *found, store);
+                            });
 }
 
 asio::awaitable<Result<Rendered>> MenuService::item_array(std::string category) {

@@ -16,8 +16,8 @@
 #pragma once
 
 #include "platform/cache/cache.h"
-#include "platform/core/completion.h"
 #include "platform/cache/internal/redis_protocol.h"
+#include "platform/core/completion.h"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>

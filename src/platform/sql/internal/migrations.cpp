@@ -18,5 +18,4 @@ Result<void> validate_migrations(std::span<const Migration> migrations) {
   return ok();
 }
 
-
 }  // namespace cafe::sql::internal

@@ -20,5 +20,4 @@ inline constexpr const char* kRecordMigration =
 // Versions must start at 1 or above and strictly increase (kInvalidArgument).
 Result<void> validate_migrations(std::span<const Migration> migrations);
 
-
 }  // namespace cafe::sql::internal

@@ -136,8 +136,7 @@ Error error_from(pg_conn* conn, const PGresult* res) {
     // Error::detail reaches clients: say what happened, not the schema.
     return Error::conflict("the write conflicts with data already stored (SQLSTATE " + sqlstate + ")");
   }
-  return Error::make(code,
-                     "postgres " + sqlstate + ": " + trimmed(PQresultErrorMessage(res)));
+  return Error::make(code, "postgres " + sqlstate + ": " + trimmed(PQresultErrorMessage(res)));
 }
 
 bool succeeded(const PGresult* res) {

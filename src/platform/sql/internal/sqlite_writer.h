@@ -6,8 +6,8 @@
 // executor once the group's COMMIT has returned.
 #pragma once
 
-#include "platform/sql/database.h"
 #include "platform/core/completion.h"
+#include "platform/sql/database.h"
 #include "platform/sql/internal/sqlite_connection.h"
 
 #include <condition_variable>

@@ -26,15 +26,19 @@ Result<domain::ItemInput> decode_item(std::string_view body, std::optional<std::
   in.kind = r.string("kind", {.max_length = 16}).value_or("drink");
   in.calories = r.integer("calories", {.min = 0, .max = 5000}).value_or(0);
   in.available = r.boolean("available").value_or(true);
-  in.ingredients = r.string_array("ingredients", domain::kMaxListEntries, {.max_length = 64}).value_or(std::vector<std::string>{});
-  in.allergens = r.string_array("allergens", domain::kMaxListEntries, {.max_length = 64}).value_or(std::vector<std::string>{});
+  in.ingredients = r.string_array("ingredients", domain::kMaxListEntries, {.max_length = 64})
+                       .value_or(std::vector<std::string>{});
+  in.allergens = r.string_array("allergens", domain::kMaxListEntries, {.max_length = 64})
+                     .value_or(std::vector<std::string>{});
   in.image_url = r.string("image_url", {.max_length = 2048}).value_or("");
-  in.modifier_ids = r.string_array("modifiers", domain::kMaxListEntries, {.max_length = 64}).value_or(std::vector<std::string>{});
+  in.modifier_ids = r.string_array("modifiers", domain::kMaxListEntries, {.max_length = 64})
+                        .value_or(std::vector<std::string>{});
   r.array("sizes", 1, 8, false, [&](const boost::json::value& v, std::string path) {
     json::ObjectReader s(v, std::move(path), errors);
     domain::SizeOption size;
     size.size = s.string("size", {.required = true, .min_length = 1, .max_length = 32}).value_or("");
-    size.price_delta_cents = s.integer("price_delta_cents", {.min = 0, .max = domain::kMaxPriceCents}).value_or(0);
+    size.price_delta_cents =
+        s.integer("price_delta_cents", {.min = 0, .max = domain::kMaxPriceCents}).value_or(0);
     s.reject_unknown();
     in.sizes.push_back(std::move(size));
   });

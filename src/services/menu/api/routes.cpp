@@ -26,8 +26,9 @@ Result<std::int64_t> parse_id(std::string_view text, std::string_view what) {
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > kMaxStoreId) {
-    return Error::invalid(std::string(what) + " must be an integer between 1 and " + std::to_string(kMaxStoreId),
-                          {{std::string(what), "must be an integer between 1 and " + std::to_string(kMaxStoreId)}});
+    return Error::invalid(
+        std::string(what) + " must be an integer between 1 and " + std::to_string(kMaxStoreId),
+        {{std::string(what), "must be an integer between 1 and " + std::to_string(kMaxStoreId)}});
   }
   return value;
 }
@@ -45,7 +46,7 @@ Response cacheable(const Request& req, const Rendered& rendered, std::string_vie
   const std::string etag = make_etag(rendered.version, rendering_name);
   const auto if_none_match = req.headers.get("If-None-Match");
   Response resp = if_none_match && etag_matches(*if_none_match, etag) ? Response::empty(304)
-                                                                       : Response::json(200, rendered.body);
+                                                                      : Response::json(200, rendered.body);
   resp.headers.set("ETag", etag);
   resp.headers.set("Cache-Control", "no-cache");
   return resp;
@@ -149,14 +150,15 @@ Result<void> add_routes(http::Router& router, MenuService& service) {
     if (auto raw = req.query_param("limit")) {
       auto parsed = parse_id(*raw, "limit");
       if (!parsed || *parsed > 500) {
-        co_return http::problem_for(req, Error::invalid("limit must be between 1 and 500",
-                                                        {{"limit", "must be between 1 and 500"}}));
+        co_return http::problem_for(
+            req, Error::invalid("limit must be between 1 and 500", {{"limit", "must be between 1 and 500"}}));
       }
       limit = *parsed;
     }
     domain::StoreId after = 0;
     if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) {
-      auto parsed = cursor->starts_with("s") ? parse_id(cursor->substr(1), "cursor") : Result<std::int64_t>(Error{});
+      auto parsed =
+          cursor->starts_with("s") ? parse_id(cursor->substr(1), "cursor") : Result<std::int64_t>(Error{});
       if (!parsed) {
         co_return http::problem_for(req, Error::invalid("cursor is not one this API returned",
                                                         {{"cursor", "is not one this API returned"}}));
@@ -194,7 +196,8 @@ Result<void> add_routes(http::Router& router, MenuService& service) {
   };
   for (const auto& e : entries) {
     for (const std::string_view prefix : {"/api", ""}) {
-      if (auto r = router.add(e.method, std::string(prefix) + std::string(e.path), e.handler, e.options); !r) {
+      if (auto r = router.add(e.method, std::string(prefix) + std::string(e.path), e.handler, e.options);
+          !r) {
         return r;
       }
     }

@@ -33,7 +33,7 @@ struct Category {
 };
 
 struct SizeOption {
-  std::string size;              // "tall" | "grande" | "venti"
+  std::string size;  // "tall" | "grande" | "venti"
   Cents price_delta_cents = 0;
 };
 
@@ -48,8 +48,8 @@ struct Item {
   std::string name;
   std::string description;
   std::string category_id;
-  std::string kind;              // "drink" | "food"
-  Cents base_price_cents = 0;    // at the smallest size
+  std::string kind;            // "drink" | "food"
+  Cents base_price_cents = 0;  // at the smallest size
   std::int64_t calories = 0;
   bool available = true;
   std::vector<std::string> ingredients;

@@ -13,19 +13,23 @@ std::vector<SizeOption> default_sizes(const std::string& kind) {
 
 bool is_valid_item_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
-  const auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; };
+  const auto ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  };
   return std::all_of(id.begin(), id.end(), ok) && id.front() != '_' && id.front() != '-';
 }
 
 std::vector<FieldError> validate_item(ItemInput& in, const Catalog& catalog) {
   std::vector<FieldError> errors;
   if (!is_valid_item_id(in.item_id)) {
-    errors.push_back({"item_id", "must be 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit"});
+    errors.push_back(
+        {"item_id", "must be 1-64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit"});
   }
   if (in.name.empty()) errors.push_back({"name", "must not be empty"});
   if (in.kind != "drink" && in.kind != "food") errors.push_back({"kind", "must be drink or food"});
-  if (!in.category_id.empty() && std::none_of(catalog.categories.begin(), catalog.categories.end(),
-                                              [&](const Category& c) { return c.category_id == in.category_id; })) {
+  if (!in.category_id.empty() &&
+      std::none_of(catalog.categories.begin(), catalog.categories.end(),
+                   [&](const Category& c) { return c.category_id == in.category_id; })) {
     std::string known;
     for (const auto& c : catalog.categories) known += (known.empty() ? "" : ", ") + c.category_id;
     errors.push_back({"category", "unknown category '" + in.category_id + "'; known: " + known});
@@ -39,9 +43,11 @@ std::vector<FieldError> validate_item(ItemInput& in, const Catalog& catalog) {
     const auto& s = in.sizes[i];
     const std::string path = "sizes[" + std::to_string(i) + "]";
     if (s.size.empty() || s.size.size() > 32) errors.push_back({path + ".size", "must be 1-32 characters"});
-    if (!seen_sizes.insert(s.size).second) errors.push_back({path + ".size", "duplicate size '" + s.size + "'"});
+    if (!seen_sizes.insert(s.size).second)
+      errors.push_back({path + ".size", "duplicate size '" + s.size + "'"});
     if (s.price_delta_cents < 0 || s.price_delta_cents > kMaxPriceCents) {
-      errors.push_back({path + ".price_delta_cents", "must be between 0 and " + std::to_string(kMaxPriceCents)});
+      errors.push_back(
+          {path + ".price_delta_cents", "must be between 0 and " + std::to_string(kMaxPriceCents)});
     }
   }
   if (!in.sizes.empty() && in.sizes.front().price_delta_cents != 0) {
@@ -61,7 +67,8 @@ std::vector<FieldError> validate_item(ItemInput& in, const Catalog& catalog) {
 }
 
 std::optional<Cents> cents_from_units(double units) {
-  if (!std::isfinite(units) || units < 0 || units > static_cast<double>(kMaxPriceCents) / 100.0) return std::nullopt;
+  if (!std::isfinite(units) || units < 0 || units > static_cast<double>(kMaxPriceCents) / 100.0)
+    return std::nullopt;
   const double scaled = units * 100.0;
   const double rounded = std::round(scaled);
   if (std::fabs(scaled - rounded) > 1e-6) return std::nullopt;

@@ -17,13 +17,14 @@ boost::json::object item_json(const Catalog& catalog, const Item& item, std::opt
   const auto eff = effective(catalog, item, store);
   boost::json::array sizes;
   for (const auto& s : item.sizes) {
-    sizes.push_back(boost::json::object{{"size", s.size}, {"price_cents", eff.base_price_cents + s.price_delta_cents}});
+    sizes.push_back(
+        boost::json::object{{"size", s.size}, {"price_cents", eff.base_price_cents + s.price_delta_cents}});
   }
   boost::json::array modifiers;
   for (const auto& id : item.modifier_ids) {
     if (const Modifier* m = catalog.find_modifier(id)) {
-      modifiers.push_back(
-          boost::json::object{{"modifier_id", m->modifier_id}, {"name", m->name}, {"price_cents", m->price_cents}});
+      modifiers.push_back(boost::json::object{
+          {"modifier_id", m->modifier_id}, {"name", m->name}, {"price_cents", m->price_cents}});
     }
   }
   boost::json::object out{{"item_id", item.item_id},
@@ -93,7 +94,9 @@ std::string render_item_array(const Catalog& catalog, const std::string& categor
   return boost::json::serialize(out);
 }
 
-std::string render_store(const Store& store) { return boost::json::serialize(store_json(store)); }
+std::string render_store(const Store& store) {
+  return boost::json::serialize(store_json(store));
+}
 
 std::string render_stores(const Catalog& catalog, StoreId after, std::size_t limit) {
   boost::json::array stores;

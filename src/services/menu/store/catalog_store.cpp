@@ -32,11 +32,11 @@ std::vector<std::string> from_json_list(const std::string& text) {
 }
 
 // Reads column `i` of a row, turning a type mismatch into an early return.
-#define CAFE_TRY_ASSIGN(lhs, expr)         \
-  do {                                     \
-    auto cafe_try_value = (expr);          \
+#define CAFE_TRY_ASSIGN(lhs, expr)                         \
+  do {                                                     \
+    auto cafe_try_value = (expr);                          \
     if (!cafe_try_value) co_return cafe_try_value.error(); \
-    lhs = std::move(*cafe_try_value);      \
+    lhs = std::move(*cafe_try_value);                      \
   } while (0)
 
 Result<std::int64_t> bump_version(sql::Transaction& tx) {
@@ -50,14 +50,17 @@ Result<void> write_item_rows(sql::Transaction& tx, const domain::ItemInput& in) 
   for (std::size_t i = 0; i < in.sizes.size(); ++i) {
     const std::vector<Value> p{in.item_id, in.sizes[i].size, static_cast<std::int64_t>(i + 1),
                                in.sizes[i].price_delta_cents};
-    if (auto r = tx.execute("INSERT INTO item_sizes (item_id, size, position, price_delta_cents) VALUES (?, ?, ?, ?)", p);
+    if (auto r = tx.execute(
+            "INSERT INTO item_sizes (item_id, size, position, price_delta_cents) VALUES (?, ?, ?, ?)", p);
         !r) {
       return r.error();
     }
   }
   for (std::size_t i = 0; i < in.modifier_ids.size(); ++i) {
     const std::vector<Value> p{in.item_id, in.modifier_ids[i], static_cast<std::int64_t>(i + 1)};
-    if (auto r = tx.execute("INSERT INTO item_modifiers (item_id, modifier_id, position) VALUES (?, ?, ?)", p); !r) {
+    if (auto r =
+            tx.execute("INSERT INTO item_modifiers (item_id, modifier_id, position) VALUES (?, ?, ?)", p);
+        !r) {
       return r.error();
     }
   }
@@ -88,7 +91,9 @@ Result<bool> item_exists(sql::Transaction& tx, const std::string& item_id) {
 
 }  // namespace
 
-Result<void> CatalogStore::migrate() { return db_.migrate(migrations()); }
+Result<void> CatalogStore::migrate() {
+  return db_.migrate(migrations());
+}
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::current_version() {
   auto rows = co_await db_.query("SELECT version FROM catalog_meta WHERE id = 1", {});
@@ -102,7 +107,9 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
   CAFE_TRY_ASSIGN(c.version, co_await current_version());
 
   auto stores = co_await db_.query(
-      "SELECT store_id, name, city, tax_rate_bp, status, opens, closes, timezone FROM stores ORDER BY store_id", {});
+      "SELECT store_id, name, city, tax_rate_bp, status, opens, closes, timezone FROM stores ORDER BY "
+      "store_id",
+      {});
   if (!stores) co_return stores.error();
   for (const auto& r : stores->rows) {
     domain::Store s;
@@ -117,7 +124,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     c.stores.push_back(std::move(s));
   }
 
-  auto categories = co_await db_.query("SELECT category_id, name, position FROM categories ORDER BY position", {});
+  auto categories =
+      co_await db_.query("SELECT category_id, name, position FROM categories ORDER BY position", {});
   if (!categories) co_return categories.error();
   for (const auto& r : categories->rows) {
     domain::Category cat;
@@ -127,7 +135,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     c.categories.push_back(std::move(cat));
   }
 
-  auto modifiers = co_await db_.query("SELECT modifier_id, name, price_cents FROM modifiers ORDER BY modifier_id", {});
+  auto modifiers =
+      co_await db_.query("SELECT modifier_id, name, price_cents FROM modifiers ORDER BY modifier_id", {});
   if (!modifiers) co_return modifiers.error();
   for (const auto& r : modifiers->rows) {
     domain::Modifier m;
@@ -138,9 +147,11 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
   }
 
   auto items = co_await db_.query(
-      "SELECT i.item_id, i.name, i.description, i.category_id, i.kind, i.base_price_cents, i.calories, i.available, "
+      "SELECT i.item_id, i.name, i.description, i.category_id, i.kind, i.base_price_cents, i.calories, "
+      "i.available, "
       "i.ingredients, i.allergens, i.image_url, i.updated_at "
-      "FROM items i JOIN categories c ON c.category_id = i.category_id ORDER BY c.position, i.name, i.item_id",
+      "FROM items i JOIN categories c ON c.category_id = i.category_id ORDER BY c.position, i.name, "
+      "i.item_id",
       {});
   if (!items) co_return items.error();
   for (const auto& r : items->rows) {
@@ -179,8 +190,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     }
   }
 
-  auto item_modifiers = co_await db_.query(
-      "SELECT item_id, modifier_id FROM item_modifiers ORDER BY item_id, position", {});
+  auto item_modifiers =
+      co_await db_.query("SELECT item_id, modifier_id FROM item_modifiers ORDER BY item_id, position", {});
   if (!item_modifiers) co_return item_modifiers.error();
   for (const auto& r : item_modifiers->rows) {
     std::string item_id, modifier_id;
@@ -191,7 +202,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     }
   }
 
-  auto store_items = co_await db_.query("SELECT store_id, item_id, price_cents, available FROM store_items", {});
+  auto store_items =
+      co_await db_.query("SELECT store_id, item_id, price_cents, available FROM store_items", {});
   if (!store_items) co_return store_items.error();
   for (const auto& r : store_items->rows) {
     std::int64_t store_id = 0, available = 1;
@@ -227,14 +239,16 @@ asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::lo
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input) {
   auto version = std::make_shared<std::int64_t>(0);
-  auto done = co_await db_.transact([input = std::move(input), version](sql::Transaction& tx) -> Result<void> {
+  auto done = co_await db_.transact([input = std::move(input),
+                                     version](sql::Transaction& tx) -> Result<void> {
     auto exists = item_exists(tx, input.item_id);
     if (!exists) return exists.error();
     if (*exists) return Error::conflict("item '" + input.item_id + "' already exists; use PUT to change it");
     const auto values = item_values(input, now_rfc3339());
     if (auto r = tx.execute(
             "INSERT INTO items (name, description, category_id, kind, base_price_cents, calories, available, "
-            "ingredients, allergens, image_url, updated_at, item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ingredients, allergens, image_url, updated_at, item_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "?, ?)",
             values);
         !r) {
       return r.error();
@@ -251,7 +265,8 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInpu
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInput input) {
   auto version = std::make_shared<std::int64_t>(0);
-  auto done = co_await db_.transact([input = std::move(input), version](sql::Transaction& tx) -> Result<void> {
+  auto done = co_await db_.transact([input = std::move(input),
+                                     version](sql::Transaction& tx) -> Result<void> {
     auto exists = item_exists(tx, input.item_id);
     if (!exists) return exists.error();
     if (!*exists) return Error::not_found("no menu item '" + input.item_id + "'");
@@ -279,19 +294,20 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInpu
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::delete_item(std::string item_id) {
   auto version = std::make_shared<std::int64_t>(0);
-  auto done = co_await db_.transact([item_id = std::move(item_id), version](sql::Transaction& tx) -> Result<void> {
-    const std::vector<Value> id{item_id};
-    if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
-    if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
-    if (auto r = tx.execute("DELETE FROM store_items WHERE item_id = ?", id); !r) return r.error();
-    auto deleted = tx.execute("DELETE FROM items WHERE item_id = ?", id);
-    if (!deleted) return deleted.error();
-    if (deleted->affected == 0) return Error::not_found("no menu item '" + item_id + "'");
-    auto v = bump_version(tx);
-    if (!v) return v.error();
-    *version = *v;
-    return {};
-  });
+  auto done =
+      co_await db_.transact([item_id = std::move(item_id), version](sql::Transaction& tx) -> Result<void> {
+        const std::vector<Value> id{item_id};
+        if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
+        if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
+        if (auto r = tx.execute("DELETE FROM store_items WHERE item_id = ?", id); !r) return r.error();
+        auto deleted = tx.execute("DELETE FROM items WHERE item_id = ?", id);
+        if (!deleted) return deleted.error();
+        if (deleted->affected == 0) return Error::not_found("no menu item '" + item_id + "'");
+        auto v = bump_version(tx);
+        if (!v) return v.error();
+        *version = *v;
+        return {};
+      });
   if (!done) co_return done.error();
   co_return *version;
 }

@@ -131,6 +131,8 @@ const std::array<sql::Migration, 2> kMigrations{{
 
 }  // namespace
 
-std::span<const sql::Migration> migrations() { return kMigrations; }
+std::span<const sql::Migration> migrations() {
+  return kMigrations;
+}
 
 }  // namespace cafe::menu::store

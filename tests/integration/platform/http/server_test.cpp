@@ -8,7 +8,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -57,7 +56,8 @@ TEST_F(Server, RejectsDeepNesting) {
 }
 
 TEST_F(Server, RejectsWrongTypesAndHugeNumbers) {
-  expect_bad_body(R"({"item_id":"x","name":7,"category":"espresso","price_cents":"cheap"})", "expected a string");
+  expect_bad_body(R"({"item_id":"x","name":7,"category":"espresso","price_cents":"cheap"})",
+                  "expected a string");
   expect_bad_body(R"({"item_id":"x","name":"X","category":"espresso","price_cents":1e400})", "price_cents");
   expect_bad_body(R"({"item_id":"x","name":"X","category":"espresso","price_cents":99999999999999999999999})",
                   "price_cents");
@@ -134,7 +134,8 @@ TEST_F(Server, ServesOthersWhileAClientStallsMidRequest) {
   boost::asio::io_context ctx;
   boost::asio::ip::tcp::socket stalled(ctx);
   stalled.connect({boost::asio::ip::make_address("127.0.0.1"), menu_.port});
-  boost::asio::write(stalled, boost::asio::buffer(std::string("GET /api/menu HTTP/1.1\r\nHost: x\r\nX-Slow: ")));
+  boost::asio::write(stalled,
+                     boost::asio::buffer(std::string("GET /api/menu HTTP/1.1\r\nHost: x\r\nX-Slow: ")));
 
   for (int i = 0; i < 5; ++i) EXPECT_EQ(get(menu_.port, "/api/menu/items/latte").status, 200);
 
@@ -155,7 +156,8 @@ TEST_F(Server, FinishesAnInFlightRequestOnGracefulShutdown) {
                     R"({"kind":"latency","target":"route:/api/menu/items/{item_id}","latency_ms":500,)"
                     R"("duration_seconds":30})"};
   ASSERT_EQ(send_request(menu_.port, fault).status, 201);
-  auto in_flight = std::async(std::launch::async, [port = menu_.port] { return get(port, "/api/menu/items/latte"); });
+  auto in_flight =
+      std::async(std::launch::async, [port = menu_.port] { return get(port, "/api/menu/items/latte"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   const auto stopping = std::chrono::steady_clock::now();
   menu_.stop();
@@ -167,7 +169,9 @@ TEST_F(Server, FinishesAnInFlightRequestOnGracefulShutdown) {
 }
 
 TEST_F(Server, ExpiresInjectedFaultsAndCanRemoveThem) {
-  TestRequest fault{"POST", "/admin/faults", {kJson, kAdmin},
+  TestRequest fault{"POST",
+                    "/admin/faults",
+                    {kJson, kAdmin},
                     R"({"kind":"error","target":"route:*","status":503,"duration_seconds":1})"};
   auto added = send_request(menu_.port, fault);
   ASSERT_EQ(added.status, 201);
@@ -183,7 +187,9 @@ TEST_F(Server, ExpiresInjectedFaultsAndCanRemoveThem) {
 }
 
 TEST_F(Server, KeepsServingReadsWhenTheStoreIsBrokenAndRefusesWritesWith503) {
-  TestRequest fault{"POST", "/admin/faults", {kJson, kAdmin},
+  TestRequest fault{"POST",
+                    "/admin/faults",
+                    {kJson, kAdmin},
                     R"({"kind":"error","target":"dependency:store","duration_seconds":30})"};
   ASSERT_EQ(send_request(menu_.port, fault).status, 201);
   // The catalog snapshot is in memory: customers still see the menu.
@@ -195,7 +201,9 @@ TEST_F(Server, KeepsServingReadsWhenTheStoreIsBrokenAndRefusesWritesWith503) {
 }
 
 TEST_F(Server, TreatsABrokenCacheAsAMiss) {
-  TestRequest fault{"POST", "/admin/faults", {kJson, kAdmin},
+  TestRequest fault{"POST",
+                    "/admin/faults",
+                    {kJson, kAdmin},
                     R"({"kind":"error","target":"dependency:cache","duration_seconds":30})"};
   ASSERT_EQ(send_request(menu_.port, fault).status, 201);
   auto res = get(menu_.port, "/api/menu?store_id=2");

@@ -97,7 +97,8 @@ TEST_F(Gateway, ForwardsTheRequestIdAndTraceContext) {
   start_menus(1);
   start_gateway();
   const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  auto res = get(gateway_.port, "/api/menu/items/latte", {{"X-Request-Id", "demo-req-42"}, {"traceparent", trace}});
+  auto res =
+      get(gateway_.port, "/api/menu/items/latte", {{"X-Request-Id", "demo-req-42"}, {"traceparent", trace}});
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(res.header("x-request-id"), "demo-req-42");
   EXPECT_EQ(res.header("traceparent").substr(0, 35), trace.substr(0, 35)) << "same trace id";

@@ -5,15 +5,13 @@
 #include "support/service_harness.h"
 
 #include <boost/json/parse.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cctype>
-#include <set>
 #include <chrono>
+#include <set>
 #include <thread>
-
 #include <unistd.h>
 
 namespace cafe::test {
@@ -134,7 +132,8 @@ TEST_P(MenuApi, ServesBothTheApiAndTheBareForms) {
 
 TEST_P(MenuApi, RefusesAdminWritesWithoutTheRightToken) {
   if (skipped()) return;
-  const std::string body = R"({"item_id":"flat_white","name":"Flat White","category":"espresso","price_cents":425})";
+  const std::string body =
+      R"({"item_id":"flat_white","name":"Flat White","category":"espresso","price_cents":425})";
   EXPECT_EQ(post_item(body, false).status, 401);
   TestRequest wrong{"POST", "/api/menu/items", {kJson, {"Authorization", "Bearer not-the-token"}}, body};
   EXPECT_EQ(send_request(port_, wrong).status, 403);
@@ -157,7 +156,9 @@ TEST_P(MenuApi, CreatesUpdatesAndDeletesAnItem) {
   EXPECT_EQ(menu.status, 200) << "the old ETag must not match the new catalog";
   EXPECT_NE(menu.body.find("flat_white"), std::string::npos);
 
-  TestRequest update{"PUT", "/api/menu/items/flat_white", {kJson, kAdmin},
+  TestRequest update{"PUT",
+                     "/api/menu/items/flat_white",
+                     {kJson, kAdmin},
                      R"({"name":"Flat White","category":"espresso","price":4.75})"};
   auto updated = send_request(port_, update);
   ASSERT_EQ(updated.status, 200) << updated.body;
@@ -184,7 +185,8 @@ TEST_P(MenuApi, RejectsAnInvalidItemListingEveryBadField) {
 
 TEST_P(MenuApi, RejectsADuplicateItem) {
   if (skipped()) return;
-  EXPECT_EQ(post_item(R"({"item_id":"latte","name":"Latte","category":"espresso","price_cents":500})").status, 409);
+  EXPECT_EQ(post_item(R"({"item_id":"latte","name":"Latte","category":"espresso","price_cents":500})").status,
+            409);
 }
 
 TEST_P(MenuApi, PagesThroughStores) {

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <thread>
-
 #include <unistd.h>
 
 namespace cafe::test {
@@ -30,10 +29,11 @@ TEST_P(MenuReplicas, AgreeOnETagsAfterAnAdminEdit) {
   ASSERT_FALSE(before_a.empty());
   EXPECT_EQ(before_a, before_b);
 
-  TestRequest create{"POST",
-                     "/api/menu/items",
-                     {{"Content-Type", "application/json"}, {"Authorization", std::string("Bearer ") + kTestAdminToken}},
-                     R"({"item_id":"chai_latte","name":"Chai Latte","category":"brewed","price_cents":450})"};
+  TestRequest create{
+      "POST",
+      "/api/menu/items",
+      {{"Content-Type", "application/json"}, {"Authorization", std::string("Bearer ") + kTestAdminToken}},
+      R"({"item_id":"chai_latte","name":"Chai Latte","category":"brewed","price_cents":450})"};
   ASSERT_EQ(send_request(a.port, create).status, 201);
   const auto after_a = get(a.port, "/api/menu?store_id=2").header("etag");
   EXPECT_NE(after_a, before_a);
