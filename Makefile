@@ -37,7 +37,7 @@ fmt:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format-19 -i
 
 lint: build
-	@git ls-files 'src/*.cpp' | xargs clang-tidy-19 -p build/dev --quiet
+	@git ls-files 'src/*.cpp' | xargs -P 2 -n 4 clang-tidy-19 -p build/dev --quiet
 
 clean:
 	@rm -rf build

@@ -18,7 +18,7 @@ constexpr milliseconds kMs{1};
 
 void read_http(config::MapReader& r, HttpConfig& c) {
   r.field("threads", c.threads, 1, 64)
-      .field("header_limit", c.header_limit, 1024, 64 * 1024)
+      .field("header_limit", c.header_limit, 1024, std::size_t{64} * 1024)
       .field("max_connections", c.max_connections, 1, 1'000'000)
       .field("read_timeout", c.read_timeout, 10 * kMs, hours(1))
       .field("idle_timeout", c.idle_timeout, 10 * kMs, hours(1))

@@ -20,7 +20,7 @@ using std::chrono::milliseconds;
 
 struct HttpConfig {
   int threads = 1;  // DESIGN §4: one I/O thread per service process
-  std::size_t header_limit = 8 * 1024;
+  std::size_t header_limit = std::size_t{8} * 1024;
   std::size_t max_connections = 10'000;
   milliseconds read_timeout{10'000};
   milliseconds idle_timeout{60'000};

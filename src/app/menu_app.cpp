@@ -9,7 +9,6 @@
 #include "services/menu/store/catalog_store.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -45,7 +44,8 @@ class MenuApp final : public ServiceApp {
   Result<void> add_routes(http::Router& router) override { return menu::api::add_routes(router, service_); }
   bool ready() const override { return service_.ready(); }
   void start(http::Server& server) override {
-    asio::co_spawn(server.executor(0), service_.run_refresher(), asio::detached);
+    asio::co_spawn(server.executor(0), service_.run_refresher(),
+                   [](const std::exception_ptr& e) { telemetry::log_coroutine_exit("menu_refresher", e); });
   }
   void stop() override {
     service_.stop();

@@ -22,7 +22,7 @@ void RedisChannel::submit(std::string command, ReplyCompletion done) {
     death_counted_ = false;
     link_->start();
   }
-  link_->submit(std::move(command), std::move(done));
+  link_->submit(command, std::move(done));
 }
 
 void RedisChannel::close() {

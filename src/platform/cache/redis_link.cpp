@@ -10,7 +10,7 @@ namespace cafe::cache::internal {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-RedisLink::RedisLink(asio::any_io_executor ex, std::shared_ptr<const RedisOptions> options)
+RedisLink::RedisLink(const asio::any_io_executor& ex, std::shared_ptr<const RedisOptions> options)
     : ex_(ex),
       options_(std::move(options)),
       socket_(ex),
@@ -66,7 +66,7 @@ void RedisLink::on_connected(const boost::system::error_code& ec) {
   flush();
 }
 
-void RedisLink::submit(std::string command, ReplyCompletion done) {
+void RedisLink::submit(std::string_view command, ReplyCompletion done) {
   if (state_ == State::kDead) {
     done->complete(Error::unavailable("redis connection closed"));
     return;

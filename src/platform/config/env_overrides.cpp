@@ -15,7 +15,7 @@ namespace cafe::config {
 namespace {
 
 // A value of one variable is short; a YAML document is not needed there.
-constexpr ParseOptions kValueLimits{.max_bytes = 64 * 1024, .max_depth = 8};
+constexpr ParseOptions kValueLimits{.max_bytes = std::size_t{64} * 1024, .max_depth = 8};
 
 // "MENU__CACHE__TTL_MS" → {"menu", "cache", "ttl_ms"}; nothing when a
 // segment is empty, has characters other than [A-Za-z0-9_], or starts or

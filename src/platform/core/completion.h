@@ -61,7 +61,7 @@ CompletionPtr<T> make_completion(Handler&& handler) {
 // (possibly at once, to refuse).
 template <class T, class Submit>
 boost::asio::awaitable<T> submit_and_wait(Submit submit) {
-  auto initiate = [](auto handler, Submit s) { s(make_completion<T>(std::move(handler))); };
+  auto initiate = [](auto handler, Submit&& s) { s(make_completion<T>(std::move(handler))); };
   co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(T)>(
       initiate, boost::asio::use_awaitable, std::move(submit));
 }

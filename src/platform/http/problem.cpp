@@ -93,8 +93,7 @@ int status_for(ErrorCode code) noexcept {
     case ErrorCode::kNotFound:
       return 404;
     case ErrorCode::kConflict:
-      return 409;
-    case ErrorCode::kAborted:
+    case ErrorCode::kAborted:  // with Retry-After: the transaction may be retried
       return 409;
     case ErrorCode::kFailedPrecondition:
       return 422;

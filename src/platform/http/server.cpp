@@ -109,20 +109,9 @@ bhttp::response<bhttp::string_body> to_beast(Response&& resp, bool keep_alive, b
   return res;
 }
 
-// Logs how a spawned coroutine ended, if by an exception: nothing that
-// escapes a coroutine may vanish silently (STYLE.md, "Concurrency on Asio").
+// The completion handler of every coroutine this server spawns.
 auto log_exit(const char* what) {
-  return [what](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      telemetry::log(telemetry::Level::kError, "coroutine_failed",
-                     {{"coroutine", std::string_view(what)}, {"what", std::string_view(ex.what())}});
-    } catch (...) {
-      telemetry::log(telemetry::Level::kError, "coroutine_failed", {{"coroutine", std::string_view(what)}});
-    }
-  };
+  return [what](const std::exception_ptr& e) { telemetry::log_coroutine_exit(what, e); };
 }
 
 // Written straight into a refused socket's send buffer (it always fits).
@@ -332,7 +321,7 @@ asio::awaitable<void> Server::Impl::discard_unread(beast::tcp_stream& stream, be
   std::size_t discarded = 0;
   while (!ec && discarded < kMaxDiscard) {
     buffer.clear();
-    auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kTuple);
+    auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(std::size_t{16} * 1024), kTuple);
     ec = read_ec;
     discarded += n;
   }

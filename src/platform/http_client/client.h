@@ -67,8 +67,8 @@ struct ClientOptions {
   std::size_t max_idle_per_target = 32;
   std::chrono::milliseconds connect_timeout{500};  // within the call's deadline
   std::chrono::milliseconds idle_timeout{30'000};  // below the servers' keep-alive timeout
-  std::size_t max_response_header = 16 * 1024;
-  std::size_t max_response_body = 8 * 1024 * 1024;
+  std::size_t max_response_header = std::size_t{16} * 1024;
+  std::size_t max_response_body = std::size_t{8} * 1024 * 1024;
   int max_attempts = 3;  // first try included
   // Targets are a configured set (replicas); a call to one more is refused
   // with kPoolExhausted, so state per target stays bounded.

@@ -160,7 +160,8 @@ net::awaitable<Exchange> exchange(Connection& c, const std::string& host, const 
   // Beast reads max(512, free capacity) per read_some; the parser moves the
   // body out, so without this the buffer never grows and a 5 KB response
   // costs ten recvmsg calls.
-  if (c.buffer.capacity() < 16 * 1024) c.buffer.reserve(16 * 1024);
+  constexpr std::size_t kReadBuffer = std::size_t{16} * 1024;
+  if (c.buffer.capacity() < kReadBuffer) c.buffer.reserve(kReadBuffer);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header, UINT32_MAX)));
   parser.body_limit(limits.max_body);

@@ -128,4 +128,15 @@ std::uint64_t dropped_log_lines() {
   return dropped;
 }
 
+void log_coroutine_exit(std::string_view coroutine, const std::exception_ptr& e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log(Level::kError, "coroutine_failed", {{"coroutine", coroutine}, {"what", std::string_view(ex.what())}});
+  } catch (...) {
+    log(Level::kError, "coroutine_failed", {{"coroutine", coroutine}});
+  }
+}
+
 }  // namespace cafe::telemetry

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -44,6 +45,12 @@ Result<void> init_logging(const LogOptions& options);
 void shutdown_logging();
 
 void log(Level level, std::string_view event, std::initializer_list<LogField> fields = {});
+
+// Logs an exception that ended a spawned coroutine ("coroutine_failed");
+// nothing when `e` is null. The completion handler every co_spawn gets, so
+// nothing escaping a coroutine vanishes silently:
+//   co_spawn(ex, loop(), [](std::exception_ptr e) { log_coroutine_exit("loop", e); });
+void log_coroutine_exit(std::string_view coroutine, const std::exception_ptr& e);
 
 // Lines lost since the process started: dropped from a full queue or
 // refused by the file.

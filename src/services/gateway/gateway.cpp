@@ -9,7 +9,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -256,7 +255,9 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline_at - std::chrono::steady_clock::now());
     if (remaining.count() <= 0) break;
     const bool final_attempt = attempt + 1 == options_.max_attempts;
-    Request copy = final_attempt ? std::move(upstream) : upstream;
+    // The last attempt takes the request; earlier ones send a copy. The loop
+    // ends after the last attempt, so nothing reads `upstream` after the move.
+    Request copy = final_attempt ? std::move(upstream) : upstream;  // NOLINT(bugprone-use-after-move)
     target->begin_request();
     struct EndRequest {
       UpstreamTarget* t;
@@ -295,7 +296,8 @@ void Gateway::start(http::Server& server) {
     shared_->health_client = health_client;
     shared_->health_executor = executor;
   }
-  asio::co_spawn(executor, health_loop(std::move(health_client)), asio::detached);
+  asio::co_spawn(executor, health_loop(std::move(health_client)),
+                 [](const std::exception_ptr& e) { telemetry::log_coroutine_exit("gateway_health_loop", e); });
   // Requests admitted before a shutdown still need their clients: close
   // each thread's client only once that thread has no connection left.
   server.on_drained([shared = shared_] {

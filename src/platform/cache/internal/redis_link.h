@@ -37,7 +37,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
  public:
   using Clock = std::chrono::steady_clock;
 
-  RedisLink(boost::asio::any_io_executor ex, std::shared_ptr<const RedisOptions> options);
+  RedisLink(const boost::asio::any_io_executor& ex, std::shared_ptr<const RedisOptions> options);
   RedisLink(const RedisLink&) = delete;
   RedisLink& operator=(const RedisLink&) = delete;
 
@@ -47,7 +47,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   // Queues one formatted command. `done` is posted exactly once: with the
   // reply (an error reply is still a reply), or with kUnavailable /
   // kDeadlineExceeded.
-  void submit(std::string command, ReplyCompletion done);
+  void submit(std::string_view command, ReplyCompletion done);
 
   // Closes the socket and fails every pending command with `why`.
   void close(Error why);
@@ -89,7 +89,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   bool timer_armed_ = false;
   bool had_reply_ = false;
   Clock::time_point died_at_{};
-  std::array<char, 64 * 1024> read_buffer_;
+  std::array<char, std::size_t{64} * 1024> read_buffer_;
 };
 
 }  // namespace cafe::cache::internal

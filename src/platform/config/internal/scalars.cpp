@@ -1,6 +1,7 @@
 #include "platform/config/internal/scalars.h"
 
 #include <charconv>
+#include <memory>
 #include <cmath>
 #include <limits>
 
@@ -88,8 +89,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   if (digits == 0) return std::nullopt;
   std::int64_t count = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + digits, count);
-  if (error != std::errc{} || end != text.data() + digits) return std::nullopt;
+  const char* first = std::to_address(text.begin());
+  auto [end, error] = std::from_chars(first, first + digits, count);
+  if (error != std::errc{} || end != first + digits) return std::nullopt;
   const std::string_view unit = text.substr(digits);
   std::int64_t scale = 0;
   if (unit.empty() || unit == "ms") {
@@ -97,9 +99,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   } else if (unit == "s") {
     scale = 1000;
   } else if (unit == "m") {
-    scale = 60 * 1000;
+    scale = std::int64_t{60} * 1000;
   } else if (unit == "h") {
-    scale = 60 * 60 * 1000;
+    scale = std::int64_t{60} * 60 * 1000;
   } else {
     return std::nullopt;
   }
@@ -109,8 +111,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 std::string format_duration(std::chrono::milliseconds value) {
   const std::int64_t ms = value.count();
-  if (ms != 0 && ms % (60 * 60 * 1000) == 0) return std::to_string(ms / (60 * 60 * 1000)) + "h";
-  if (ms != 0 && ms % (60 * 1000) == 0) return std::to_string(ms / (60 * 1000)) + "m";
+  constexpr std::int64_t kHour = std::int64_t{60} * 60 * 1000;
+  constexpr std::int64_t kMinute = std::int64_t{60} * 1000;
+  if (ms != 0 && ms % kHour == 0) return std::to_string(ms / kHour) + "h";
+  if (ms != 0 && ms % kMinute == 0) return std::to_string(ms / kMinute) + "m";
   if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
 }

@@ -11,7 +11,7 @@
 
 namespace cafe::menu::api {
 
-inline constexpr std::size_t kItemBodyLimit = 64 * 1024;
+inline constexpr std::size_t kItemBodyLimit = std::size_t{64} * 1024;
 
 // `path_item_id` is the id from PUT's path: the body's item_id, if present,
 // must agree with it.

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <memory>
 
 namespace cafe::menu::api {
 
@@ -23,8 +24,9 @@ constexpr std::int64_t kMaxStoreId = 2'147'483'647;
 
 Result<std::int64_t> parse_id(std::string_view text, std::string_view what) {
   std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  const char* begin = std::to_address(text.begin());
+  const char* end = std::to_address(text.end());
+  auto [ptr, ec] = std::from_chars(begin, end, value);
   if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > kMaxStoreId) {
     return Error::invalid(
         std::string(what) + " must be an integer between 1 and " + std::to_string(kMaxStoreId),

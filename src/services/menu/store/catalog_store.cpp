@@ -36,7 +36,7 @@ std::vector<std::string> from_json_list(const std::string& text) {
   do {                                                     \
     auto cafe_try_value = (expr);                          \
     if (!cafe_try_value) co_return cafe_try_value.error(); \
-    lhs = std::move(*cafe_try_value);                      \
+    (lhs) = std::move(*cafe_try_value);                    \
   } while (0)
 
 Result<std::int64_t> bump_version(sql::Transaction& tx) {
@@ -186,7 +186,10 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     CAFE_TRY_ASSIGN(s.size, sql::as_text(r[1]));
     CAFE_TRY_ASSIGN(s.price_delta_cents, sql::as_int(r[2]));
     for (auto& it : c.items) {
-      if (it.item_id == item_id) it.sizes.push_back(std::move(s));
+      if (it.item_id == item_id) {
+        it.sizes.push_back(std::move(s));
+        break;  // item ids are unique
+      }
     }
   }
 
