@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 
 #ifndef CLOUDCAFE_VERSION
@@ -10,6 +11,9 @@
 #endif
 
 int main(int argc, char** argv) {
+  // A closed stderr or log pipe must not kill a service mid-drain: writes
+  // then fail with EPIPE, which the log sink counts as dropped lines.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App cli{"CloudCafe: a coffee-ordering platform and resilience lab"};
   cli.require_subcommand(1);
 

@@ -7,7 +7,7 @@ namespace cafe::cache::internal {
 RedisChannel::RedisChannel(boost::asio::any_io_executor ex, std::shared_ptr<const RedisOptions> options)
     : ex_(std::move(ex)), options_(std::move(options)) {}
 
-void RedisChannel::submit(std::string command, ReplyCompletion done) {
+void RedisChannel::submit(std::string_view command, ReplyCompletion done) {
   if (!link_ || link_->dead()) {
     if (link_ && !death_counted_) {
       death_counted_ = true;

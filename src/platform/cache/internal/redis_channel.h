@@ -30,7 +30,7 @@ class RedisChannel {
 
   // Sends on the current link, connecting first when there is none; refuses
   // with kUnavailable while the backoff runs.
-  void submit(std::string command, ReplyCompletion done);
+  void submit(std::string_view command, ReplyCompletion done);
 
   // Closes the link; its pending commands fail with kUnavailable.
   void close();
