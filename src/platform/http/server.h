@@ -43,11 +43,11 @@ class RequestHandler {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;                          // 0: the OS picks
-  int threads = 1;                                 // DESIGN §4: one by default
-  std::size_t header_limit = std::size_t{8} * 1024;             // 431 beyond this
-  std::chrono::milliseconds read_timeout{10'000};  // first byte to last byte of a request
-  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+  std::uint16_t port = 0;                            // 0: the OS picks
+  int threads = 1;                                   // DESIGN §4: one by default
+  std::size_t header_limit = std::size_t{8} * 1024;  // 431 beyond this
+  std::chrono::milliseconds read_timeout{10'000};    // first byte to last byte of a request
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{10'000};
   std::chrono::milliseconds drain_timeout{10'000};  // shutdown: in-flight requests get this long
   std::size_t max_connections = 10'000;             // beyond this, accept then close at once

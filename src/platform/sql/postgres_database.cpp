@@ -2,12 +2,11 @@
 // synchronous libpq connection (see PostgresDatabase for why not the
 // non-blocking API on the Asio socket).
 #include "platform/core/blocking_pool.h"
-#include "platform/core/time.h"
 #include "platform/sql/database.h"
 #include "platform/sql/internal/connection_slots.h"
+#include "platform/sql/internal/guarded_transaction.h"
 #include "platform/sql/internal/migrations.h"
 #include "platform/sql/internal/pg_connection.h"
-#include "platform/sql/internal/sql_text.h"
 
 #include <atomic>
 #include <exception>
@@ -23,37 +22,12 @@ using internal::PgConnection;
 // databases of their own never wait on each other.
 constexpr std::int64_t kMigrationLockKey = 0x63616665;
 
-class PgTransaction final : public Transaction {
- public:
-  explicit PgTransaction(PgConnection& conn) : conn_(conn) {}
-
-  Result<Rows> execute(std::string_view sql, std::span<const Value> params) override {
-    if (internal::is_transaction_control(sql)) {
-      return Error::internal("a transaction body cannot control the transaction");
-    }
-    return conn_.execute(sql, params);
-  }
-
- private:
-  PgConnection& conn_;
-};
-
-Result<void> run_body(const TransactionBody& body, Transaction& txn) {
-  try {
-    return body(txn);
-  } catch (const std::exception& e) {
-    return Error::internal(std::string("transaction body threw: ") + e.what());
-  } catch (...) {
-    return Error::internal("transaction body threw a non-standard exception");
-  }
-}
-
 // BEGIN / body / COMMIT on one connection. PostgreSQL groups concurrent
 // commits into one WAL flush itself, so no grouping here.
 Result<void> run_transaction(PgConnection& conn, const TransactionBody& body) {
   if (auto begun = conn.exec_script("BEGIN"); !begun) return begun;
-  PgTransaction txn(conn);
-  Result<void> outcome = run_body(body, txn);
+  internal::GuardedTransaction<PgConnection> txn(conn);
+  Result<void> outcome = internal::run_body(body, txn);
   if (!outcome) {
     if (!conn.broken()) (void)conn.exec_script("ROLLBACK");
     return outcome;
@@ -71,18 +45,7 @@ Result<void> apply_migration(PgConnection& conn, const Migration& m) {
     if (auto locked = conn.execute("SELECT pg_advisory_xact_lock(?)", std::span(&key, 1)); !locked) {
       return locked.error();
     }
-    const Value version{std::int64_t{m.version}};
-    auto applied = conn.execute(internal::kSelectMigration, std::span(&version, 1));
-    if (!applied) return applied.error();
-    if (!applied->empty()) return conn.exec_script("COMMIT");
-    if (auto r = conn.exec_script(m.sql); !r) {
-      Error e = r.error();
-      e.detail = "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.detail;
-      return e;
-    }
-    const Value row[] = {version, Value{m.name}, Value{now_rfc3339()}};
-    if (auto r = conn.execute(internal::kRecordMigration, row); !r) return r.error();
-    return conn.exec_script("COMMIT");
+    return internal::apply_locked(conn, m);
   };
   Result<void> outcome = attempt();
   if (!outcome && !conn.broken()) (void)conn.exec_script("ROLLBACK");

@@ -3,7 +3,6 @@
 // by one pool thread at a time.
 #include "platform/core/blocking_pool.h"
 #include "platform/core/completion.h"
-#include "platform/core/time.h"
 #include "platform/sql/database.h"
 #include "platform/sql/internal/connection_slots.h"
 #include "platform/sql/internal/migrations.h"
@@ -22,21 +21,7 @@ using internal::SqliteConnection;
 // version is checked again under the write lock BEGIN IMMEDIATE takes.
 Result<void> apply_migration(SqliteConnection& conn, const Migration& m) {
   if (auto begun = conn.exec_script("BEGIN IMMEDIATE"); !begun) return begun.error();
-  auto attempt = [&]() -> Result<void> {
-    const Value version{std::int64_t{m.version}};
-    auto applied = conn.execute(internal::kSelectMigration, std::span(&version, 1));
-    if (!applied) return applied.error();
-    if (!applied->empty()) return conn.exec_script("COMMIT");
-    if (auto r = conn.exec_script(m.sql); !r) {
-      Error e = r.error();
-      e.detail = "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.detail;
-      return e;
-    }
-    const Value row[] = {version, Value{m.name}, Value{now_rfc3339()}};
-    if (auto r = conn.execute(internal::kRecordMigration, row); !r) return r.error();
-    return conn.exec_script("COMMIT");
-  };
-  Result<void> outcome = attempt();
+  Result<void> outcome = internal::apply_locked(conn, m);
   if (!outcome && conn.in_transaction()) (void)conn.exec_script("ROLLBACK");
   return outcome;
 }

@@ -296,8 +296,9 @@ void Gateway::start(http::Server& server) {
     shared_->health_client = health_client;
     shared_->health_executor = executor;
   }
-  asio::co_spawn(executor, health_loop(std::move(health_client)),
-                 [](const std::exception_ptr& e) { telemetry::log_coroutine_exit("gateway_health_loop", e); });
+  asio::co_spawn(executor, health_loop(std::move(health_client)), [](const std::exception_ptr& e) {
+    telemetry::log_coroutine_exit("gateway_health_loop", e);
+  });
   // Requests admitted before a shutdown still need their clients: close
   // each thread's client only once that thread has no connection left.
   server.on_drained([shared = shared_] {

@@ -1,9 +1,9 @@
 #include "platform/config/internal/scalars.h"
 
 #include <charconv>
-#include <memory>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 namespace cafe::config::internal {
 namespace {

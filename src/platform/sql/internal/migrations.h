@@ -2,6 +2,7 @@
 // the list of migrations.
 #pragma once
 
+#include "platform/core/time.h"
 #include "platform/sql/database.h"
 
 #include <span>
@@ -19,5 +20,25 @@ inline constexpr const char* kRecordMigration =
 
 // Versions must start at 1 or above and strictly increase (kInvalidArgument).
 Result<void> validate_migrations(std::span<const Migration> migrations);
+
+// Inside a transaction that already holds the migration lock (BEGIN
+// IMMEDIATE on SQLite, an advisory lock on PostgreSQL): applies `m` and
+// records it unless another process got there first, then commits. The
+// caller rolls back on an error.
+template <class Connection>
+Result<void> apply_locked(Connection& conn, const Migration& m) {
+  const Value version{std::int64_t{m.version}};
+  auto applied = conn.execute(kSelectMigration, std::span(&version, 1));
+  if (!applied) return applied.error();
+  if (!applied->empty()) return conn.exec_script("COMMIT");
+  if (auto r = conn.exec_script(m.sql); !r) {
+    Error e = r.error();
+    e.detail = "migration " + std::to_string(m.version) + " (" + m.name + "): " + e.detail;
+    return e;
+  }
+  const Value row[] = {version, Value{m.name}, Value{now_rfc3339()}};
+  if (auto r = conn.execute(kRecordMigration, row); !r) return r.error();
+  return conn.exec_script("COMMIT");
+}
 
 }  // namespace cafe::sql::internal

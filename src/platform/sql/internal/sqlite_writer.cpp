@@ -1,41 +1,12 @@
 #include "platform/sql/internal/sqlite_writer.h"
 
-#include "platform/sql/internal/sql_text.h"
+#include "platform/sql/internal/guarded_transaction.h"
 
 #include <algorithm>
 #include <exception>
 #include <pthread.h>
 
 namespace cafe::sql::internal {
-namespace {
-
-class SqliteTransaction final : public Transaction {
- public:
-  explicit SqliteTransaction(SqliteConnection& conn) : conn_(conn) {}
-
-  Result<Rows> execute(std::string_view sql, std::span<const Value> params) override {
-    if (is_transaction_control(sql))
-      return Error::internal("a transaction body cannot control the transaction");
-    return conn_.execute(sql, params);
-  }
-
- private:
-  SqliteConnection& conn_;
-};
-
-Result<void> run_body(const TransactionBody& body, Transaction& txn) {
-  // An exception is a bug in the body; it stays inside the layer so that
-  // neither the writer thread nor the rest of the group sees it.
-  try {
-    return body(txn);
-  } catch (const std::exception& e) {
-    return Error::internal(std::string("transaction body threw: ") + e.what());
-  } catch (...) {
-    return Error::internal("transaction body threw a non-standard exception");
-  }
-}
-
-}  // namespace
 
 SqliteWriter::SqliteWriter(std::unique_ptr<SqliteConnection> conn, Options options)
     : options_(options), conn_(std::move(conn)) {
@@ -115,7 +86,7 @@ Result<void> SqliteWriter::run_in_savepoint(const TransactionBody& body,
     group_failure = saved.error();
     return saved;
   }
-  SqliteTransaction txn(*conn_);
+  GuardedTransaction<SqliteConnection> txn(*conn_);
   Result<void> outcome = run_body(body, txn);
   if (!conn_->in_transaction()) {
     // SQLite rolled back the whole transaction (an I/O error, a full disk):
