@@ -11,13 +11,15 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <list>
@@ -89,24 +91,45 @@ Request to_request(const bhttp::request<bhttp::string_body>& head, const std::st
   return req;
 }
 
-bhttp::response<bhttp::string_body> to_beast(Response&& resp, bool keep_alive, bool head_only) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
-  for (auto& field : resp.headers) res.insert(field.name, field.value);
-  res.keep_alive(keep_alive);
-  // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have
-  // to be the 200's length, so it is left out.
-  const bool bodiless = resp.status < 200 || resp.status == 204 || resp.status == 304;
-  if (bodiless) {
-    res.erase(bhttp::field::content_length);
-  } else if (head_only) {
-    // A proxied HEAD carries the upstream's length; a local one, its body's.
-    if (res.find(bhttp::field::content_length) == res.end()) res.content_length(resp.body.size());
-  } else {
-    res.erase(bhttp::field::content_length);
-    res.body() = std::move(resp.body);
-    res.prepare_payload();
+// Serialises a response head by hand: Beast's serializer walks a
+// buffers_cat_view per byte range and cost about a tenth of the gateway's
+// CPU (perf, bench/RESULTS.md); a head is a few hundred bytes of appends.
+std::string serialize_head(const Response& resp, bool keep_alive, bool head_only) {
+  std::string head;
+  head.reserve(256);
+  head.append("HTTP/1.1 ").append(std::to_string(resp.status)).push_back(' ');
+  head.append(bhttp::obsolete_reason(static_cast<bhttp::status>(resp.status))).append("\r\n");
+  std::optional<std::string_view> declared_length;
+  for (const auto& field : resp.headers) {
+    // Lengths and connection handling are this server's to write; a field
+    // that could split the head is dropped (handlers never produce one).
+    if (iequals(field.name, "Content-Length")) {
+      declared_length = field.value;
+      continue;
+    }
+    if (iequals(field.name, "Connection") || iequals(field.name, "Transfer-Encoding")) continue;
+    if (field.name.find_first_of("\r\n:") != std::string::npos ||
+        field.value.find_first_of("\r\n") != std::string::npos) {
+      continue;
+    }
+    head.append(field.name).append(": ").append(field.value).append("\r\n");
   }
-  return res;
+  // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have
+  // to be the 200's length, so it is left out. A proxied HEAD carries the
+  // upstream's length; a local one, its body's.
+  const bool bodiless = resp.status < 200 || resp.status == 204 || resp.status == 304;
+  if (!bodiless) {
+    head.append("Content-Length: ");
+    if (head_only && declared_length) {
+      head.append(*declared_length);
+    } else {
+      head.append(std::to_string(resp.body.size()));
+    }
+    head.append("\r\n");
+  }
+  if (!keep_alive) head.append("Connection: close\r\n");
+  head.append("\r\n");
+  return head;
 }
 
 // The completion handler of every coroutine this server spawns.
@@ -303,9 +326,12 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
 
 asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response resp, bool keep_alive,
                                           bool head_only) {
-  auto res = to_beast(std::move(resp), keep_alive, head_only);
+  const std::string head = serialize_head(resp, keep_alive, head_only);
+  const bool bodiless = head_only || resp.status < 200 || resp.status == 204 || resp.status == 304;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                  bodiless ? asio::const_buffer() : asio::buffer(resp.body)};
   stream.expires_after(options.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
   co_return !ec;
 }
 

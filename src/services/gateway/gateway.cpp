@@ -84,6 +84,33 @@ Response upstream_problem(const Request& req, const TargetGroup& group, const ht
   }
 }
 
+// The request to send upstream: the same method, path and body, the
+// client's headers less Host, plus the request id, trace context and
+// X-Forwarded-For.
+Request upstream_request(const Request& req) {
+  Request up;
+  up.method = req.method;
+  up.method_text = req.method_text;
+  // The path was decoded to route it; the upstream must see the same path.
+  up.target = http::encode_path(req.path);
+  if (!req.query.empty()) up.target.append("?").append(req.query);
+  up.headers.reserve(req.headers.size() + 3);
+  for (const auto& field : req.headers) {
+    if (http::iequals(field.name, "Host") || http::iequals(field.name, "X-Request-Id") ||
+        http::iequals(field.name, "traceparent") || http::iequals(field.name, "X-Forwarded-For")) {
+      continue;
+    }
+    up.headers.add(field.name, field.value);
+  }
+  up.headers.add("X-Request-Id", req.request_id);
+  up.headers.add("traceparent", http::format_traceparent(req.trace_id, req.span_id));
+  const auto forwarded = req.headers.get("X-Forwarded-For");
+  up.headers.add("X-Forwarded-For",
+                 forwarded ? std::string(*forwarded) + ", " + req.remote_address : req.remote_address);
+  up.body = req.body;
+  return up;
+}
+
 }  // namespace
 
 std::string client_key(const Request& request) {
@@ -229,21 +256,6 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
                  .first->second.client.get();
   }
 
-  Request upstream;
-  upstream.method = req.method;
-  upstream.method_text = req.method_text;
-  // The path was decoded to route it; the upstream must see the same path.
-  upstream.target = http::encode_path(req.path);
-  if (!req.query.empty()) upstream.target += "?" + req.query;
-  upstream.headers = req.headers;
-  upstream.headers.erase("Host");
-  upstream.headers.set("X-Request-Id", req.request_id);
-  upstream.headers.set("traceparent", http::format_traceparent(req.trace_id, req.span_id));
-  const auto forwarded = req.headers.get("X-Forwarded-For");
-  upstream.headers.set("X-Forwarded-For",
-                       forwarded ? std::string(*forwarded) + ", " + req.remote_address : req.remote_address);
-  upstream.body = std::move(req.body);
-
   const auto deadline_at = std::chrono::steady_clock::now() + options_.deadline;
   std::vector<const UpstreamTarget*> tried;
   std::optional<http_client::Outcome> last;
@@ -255,15 +267,15 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline_at - std::chrono::steady_clock::now());
     if (remaining.count() <= 0) break;
     const bool final_attempt = attempt + 1 == options_.max_attempts;
-    // The last attempt takes the request; earlier ones send a copy. The loop
-    // ends after the last attempt, so nothing reads `upstream` after the move.
-    Request copy = final_attempt ? std::move(upstream) : upstream;  // NOLINT(bugprone-use-after-move)
+    // Built per attempt from the client's request, which stays intact: the
+    // common case (one attempt) copies nothing twice.
+    Request upstream = upstream_request(req);
     target->begin_request();
     struct EndRequest {
       UpstreamTarget* t;
       ~EndRequest() { t->end_request(); }
     } end_request{target};
-    http_client::Outcome outcome = co_await client->send(target->target(), std::move(copy),
+    http_client::Outcome outcome = co_await client->send(target->target(), std::move(upstream),
                                                          {.deadline = remaining, .allow_retry = false});
     if (outcome.ok()) co_return std::move(outcome.response);
     if (outcome.failure == http_client::Failure::kConnect) {
