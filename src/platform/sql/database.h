@@ -49,6 +49,28 @@ Result<std::string> as_text(const Value& v);
 Result<double> as_real(const Value& v);
 bool is_null(const Value& v) noexcept;
 
+// Reads one row's cells left to right with type checks. After the first
+// mismatch or missing column every read returns an empty value and status()
+// reports that first problem, so a caller reads a whole row, then checks once.
+class RowReader {
+ public:
+  explicit RowReader(const std::vector<Value>& row) : row_(row) {}
+
+  std::int64_t integer();
+  std::string text();
+  bool boolean() { return integer() != 0; }
+  std::optional<std::int64_t> nullable_integer();
+
+  Result<void> status() const;
+
+ private:
+  const Value* next();
+
+  const std::vector<Value>& row_;
+  std::size_t index_ = 0;
+  std::optional<Error> error_;
+};
+
 // Statements inside one transaction. Runs on a database thread.
 class Transaction {
  public:

@@ -44,4 +44,49 @@ bool is_null(const Value& v) noexcept {
   return std::holds_alternative<Null>(v);
 }
 
+const Value* RowReader::next() {
+  if (error_) return nullptr;
+  if (index_ >= row_.size()) {
+    error_ = Error::internal("row has " + std::to_string(row_.size()) + " columns; column " +
+                             std::to_string(index_) + " was read");
+    return nullptr;
+  }
+  return &row_[index_++];
+}
+
+std::int64_t RowReader::integer() {
+  const Value* v = next();
+  if (!v) return 0;
+  auto i = as_int(*v);
+  if (!i) {
+    error_ = i.error();
+    return 0;
+  }
+  return *i;
+}
+
+std::string RowReader::text() {
+  const Value* v = next();
+  if (!v) return {};
+  auto t = as_text(*v);
+  if (!t) {
+    error_ = t.error();
+    return {};
+  }
+  return std::move(*t);
+}
+
+std::optional<std::int64_t> RowReader::nullable_integer() {
+  if (!error_ && index_ < row_.size() && is_null(row_[index_])) {
+    ++index_;
+    return std::nullopt;
+  }
+  return integer();
+}
+
+Result<void> RowReader::status() const {
+  if (error_) return *error_;
+  return {};
+}
+
 }  // namespace cafe::sql

@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <map>
+
 namespace cafe::menu::store {
 
 namespace asio = boost::asio;
@@ -30,14 +32,6 @@ std::vector<std::string> from_json_list(const std::string& text) {
   }
   return out;
 }
-
-// Reads column `i` of a row, turning a type mismatch into an early return.
-#define CAFE_TRY_ASSIGN(lhs, expr)                         \
-  do {                                                     \
-    auto cafe_try_value = (expr);                          \
-    if (!cafe_try_value) co_return cafe_try_value.error(); \
-    (lhs) = std::move(*cafe_try_value);                    \
-  } while (0)
 
 Result<std::int64_t> bump_version(sql::Transaction& tx) {
   auto rows = tx.execute("UPDATE catalog_meta SET version = version + 1 WHERE id = 1 RETURNING version");
@@ -104,46 +98,44 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::current_version() {
 
 asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
   domain::Catalog c;
-  CAFE_TRY_ASSIGN(c.version, co_await current_version());
+  auto version = co_await current_version();
+  if (!version) co_return version.error();
+  c.version = *version;
 
   auto stores = co_await db_.query(
       "SELECT store_id, name, city, tax_rate_bp, status, opens, closes, timezone FROM stores ORDER BY "
       "store_id",
       {});
   if (!stores) co_return stores.error();
-  for (const auto& r : stores->rows) {
-    domain::Store s;
-    CAFE_TRY_ASSIGN(s.store_id, sql::as_int(r[0]));
-    CAFE_TRY_ASSIGN(s.name, sql::as_text(r[1]));
-    CAFE_TRY_ASSIGN(s.city, sql::as_text(r[2]));
-    CAFE_TRY_ASSIGN(s.tax_rate_bp, sql::as_int(r[3]));
-    CAFE_TRY_ASSIGN(s.status, sql::as_text(r[4]));
-    CAFE_TRY_ASSIGN(s.opens, sql::as_text(r[5]));
-    CAFE_TRY_ASSIGN(s.closes, sql::as_text(r[6]));
-    CAFE_TRY_ASSIGN(s.timezone, sql::as_text(r[7]));
-    c.stores.push_back(std::move(s));
+  for (const auto& row : stores->rows) {
+    sql::RowReader r(row);
+    c.stores.push_back({.store_id = r.integer(),
+                        .name = r.text(),
+                        .city = r.text(),
+                        .tax_rate_bp = r.integer(),
+                        .status = r.text(),
+                        .opens = r.text(),
+                        .closes = r.text(),
+                        .timezone = r.text()});
+    if (auto ok = r.status(); !ok) co_return ok.error();
   }
 
   auto categories =
       co_await db_.query("SELECT category_id, name, position FROM categories ORDER BY position", {});
   if (!categories) co_return categories.error();
-  for (const auto& r : categories->rows) {
-    domain::Category cat;
-    CAFE_TRY_ASSIGN(cat.category_id, sql::as_text(r[0]));
-    CAFE_TRY_ASSIGN(cat.name, sql::as_text(r[1]));
-    CAFE_TRY_ASSIGN(cat.position, sql::as_int(r[2]));
-    c.categories.push_back(std::move(cat));
+  for (const auto& row : categories->rows) {
+    sql::RowReader r(row);
+    c.categories.push_back({.category_id = r.text(), .name = r.text(), .position = r.integer()});
+    if (auto ok = r.status(); !ok) co_return ok.error();
   }
 
   auto modifiers =
       co_await db_.query("SELECT modifier_id, name, price_cents FROM modifiers ORDER BY modifier_id", {});
   if (!modifiers) co_return modifiers.error();
-  for (const auto& r : modifiers->rows) {
-    domain::Modifier m;
-    CAFE_TRY_ASSIGN(m.modifier_id, sql::as_text(r[0]));
-    CAFE_TRY_ASSIGN(m.name, sql::as_text(r[1]));
-    CAFE_TRY_ASSIGN(m.price_cents, sql::as_int(r[2]));
-    c.modifiers.push_back(std::move(m));
+  for (const auto& row : modifiers->rows) {
+    sql::RowReader r(row);
+    c.modifiers.push_back({.modifier_id = r.text(), .name = r.text(), .price_cents = r.integer()});
+    if (auto ok = r.status(); !ok) co_return ok.error();
   }
 
   auto items = co_await db_.query(
@@ -154,74 +146,61 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
       "i.item_id",
       {});
   if (!items) co_return items.error();
-  for (const auto& r : items->rows) {
+  std::map<std::string, std::size_t, std::less<>> item_index;
+  for (const auto& row : items->rows) {
+    sql::RowReader r(row);
     domain::Item it;
-    std::int64_t available = 1;
-    std::string ingredients, allergens;
-    CAFE_TRY_ASSIGN(it.item_id, sql::as_text(r[0]));
-    CAFE_TRY_ASSIGN(it.name, sql::as_text(r[1]));
-    CAFE_TRY_ASSIGN(it.description, sql::as_text(r[2]));
-    CAFE_TRY_ASSIGN(it.category_id, sql::as_text(r[3]));
-    CAFE_TRY_ASSIGN(it.kind, sql::as_text(r[4]));
-    CAFE_TRY_ASSIGN(it.base_price_cents, sql::as_int(r[5]));
-    CAFE_TRY_ASSIGN(it.calories, sql::as_int(r[6]));
-    CAFE_TRY_ASSIGN(available, sql::as_int(r[7]));
-    CAFE_TRY_ASSIGN(ingredients, sql::as_text(r[8]));
-    CAFE_TRY_ASSIGN(allergens, sql::as_text(r[9]));
-    CAFE_TRY_ASSIGN(it.image_url, sql::as_text(r[10]));
-    CAFE_TRY_ASSIGN(it.updated_at, sql::as_text(r[11]));
-    it.available = available != 0;
-    it.ingredients = from_json_list(ingredients);
-    it.allergens = from_json_list(allergens);
+    it.item_id = r.text();
+    it.name = r.text();
+    it.description = r.text();
+    it.category_id = r.text();
+    it.kind = r.text();
+    it.base_price_cents = r.integer();
+    it.calories = r.integer();
+    it.available = r.boolean();
+    it.ingredients = from_json_list(r.text());
+    it.allergens = from_json_list(r.text());
+    it.image_url = r.text();
+    it.updated_at = r.text();
+    if (auto ok = r.status(); !ok) co_return ok.error();
+    item_index[it.item_id] = c.items.size();
     c.items.push_back(std::move(it));
   }
 
   auto sizes = co_await db_.query(
       "SELECT item_id, size, price_delta_cents FROM item_sizes ORDER BY item_id, position", {});
   if (!sizes) co_return sizes.error();
-  for (const auto& r : sizes->rows) {
-    std::string item_id;
-    domain::SizeOption s;
-    CAFE_TRY_ASSIGN(item_id, sql::as_text(r[0]));
-    CAFE_TRY_ASSIGN(s.size, sql::as_text(r[1]));
-    CAFE_TRY_ASSIGN(s.price_delta_cents, sql::as_int(r[2]));
-    for (auto& it : c.items) {
-      if (it.item_id == item_id) {
-        it.sizes.push_back(std::move(s));
-        break;  // item ids are unique
-      }
-    }
+  for (const auto& row : sizes->rows) {
+    sql::RowReader r(row);
+    const std::string item_id = r.text();
+    domain::SizeOption size{.size = r.text(), .price_delta_cents = r.integer()};
+    if (auto ok = r.status(); !ok) co_return ok.error();
+    if (auto it = item_index.find(item_id); it != item_index.end()) c.items[it->second].sizes.push_back(size);
   }
 
   auto item_modifiers =
       co_await db_.query("SELECT item_id, modifier_id FROM item_modifiers ORDER BY item_id, position", {});
   if (!item_modifiers) co_return item_modifiers.error();
-  for (const auto& r : item_modifiers->rows) {
-    std::string item_id, modifier_id;
-    CAFE_TRY_ASSIGN(item_id, sql::as_text(r[0]));
-    CAFE_TRY_ASSIGN(modifier_id, sql::as_text(r[1]));
-    for (auto& it : c.items) {
-      if (it.item_id == item_id) it.modifier_ids.push_back(modifier_id);
+  for (const auto& row : item_modifiers->rows) {
+    sql::RowReader r(row);
+    const std::string item_id = r.text();
+    std::string modifier_id = r.text();
+    if (auto ok = r.status(); !ok) co_return ok.error();
+    if (auto it = item_index.find(item_id); it != item_index.end()) {
+      c.items[it->second].modifier_ids.push_back(std::move(modifier_id));
     }
   }
 
   auto store_items =
       co_await db_.query("SELECT store_id, item_id, price_cents, available FROM store_items", {});
   if (!store_items) co_return store_items.error();
-  for (const auto& r : store_items->rows) {
-    std::int64_t store_id = 0, available = 1;
-    std::string item_id;
-    domain::StoreItem si;
-    CAFE_TRY_ASSIGN(store_id, sql::as_int(r[0]));
-    CAFE_TRY_ASSIGN(item_id, sql::as_text(r[1]));
-    if (!sql::is_null(r[2])) {
-      std::int64_t price = 0;
-      CAFE_TRY_ASSIGN(price, sql::as_int(r[2]));
-      si.price_cents = price;
-    }
-    CAFE_TRY_ASSIGN(available, sql::as_int(r[3]));
-    si.available = available != 0;
-    c.store_items[{store_id, item_id}] = si;
+  for (const auto& row : store_items->rows) {
+    sql::RowReader r(row);
+    const std::int64_t store_id = r.integer();
+    std::string item_id = r.text();
+    domain::StoreItem override_{.price_cents = r.nullable_integer(), .available = r.boolean()};
+    if (auto ok = r.status(); !ok) co_return ok.error();
+    c.store_items[{store_id, std::move(item_id)}] = override_;
   }
   co_return c;
 }

@@ -44,5 +44,35 @@ TEST(Rows, ReportsSizeAndEmptiness) {
   EXPECT_FALSE(rows.empty());
 }
 
+TEST(RowReader, ReadsCellsInOrderWithTheirTypes) {
+  const std::vector<Value> row{Value{std::int64_t{7}}, Value{std::string("latte")}, Value{},
+                               Value{std::int64_t{1}}};
+  RowReader r(row);
+  EXPECT_EQ(r.integer(), 7);
+  EXPECT_EQ(r.text(), "latte");
+  EXPECT_EQ(r.nullable_integer(), std::nullopt);
+  EXPECT_TRUE(r.boolean());
+  EXPECT_TRUE(r.status());
+}
+
+TEST(RowReader, KeepsTheFirstMismatchAndReadsEmptyAfterIt) {
+  const std::vector<Value> row{Value{std::string("not a number")}, Value{std::int64_t{3}}};
+  RowReader r(row);
+  EXPECT_EQ(r.integer(), 0);
+  EXPECT_EQ(r.integer(), 0) << "reads after an error return empty values";
+  ASSERT_FALSE(r.status());
+  EXPECT_EQ(r.status().error().code, ErrorCode::kInternal);
+  EXPECT_NE(r.status().error().detail.find("expected integer"), std::string::npos);
+}
+
+TEST(RowReader, ReportsReadingPastTheLastColumn) {
+  const std::vector<Value> row{Value{std::int64_t{1}}};
+  RowReader r(row);
+  r.integer();
+  EXPECT_EQ(r.text(), "");
+  ASSERT_FALSE(r.status());
+  EXPECT_NE(r.status().error().detail.find("row has 1 columns"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cafe::sql
