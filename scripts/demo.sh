@@ -45,6 +45,7 @@ echo
 check() {
   local name=$1 want=$2 pattern=$3; shift 3
   local out status body
+  rm -f "$work/body"  # curl leaves the file alone when an answer has no body
   out=$(curl -sS --max-time 5 -o "$work/body" -w '%{http_code}' "$@" 2>&1) || out="curl failed: $out"
   status=$out
   body=$(head -c 300 "$work/body" 2>/dev/null || true)
