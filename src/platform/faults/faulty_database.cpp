@@ -15,12 +15,12 @@ class FaultyDatabase final : public sql::Database {
       : inner_(std::move(inner)), registry_(registry) {}
 
   asio::awaitable<Result<sql::Rows>> query(std::string sql, std::vector<sql::Value> params) override {
-    if (auto injected = co_await inject(registry_, kTarget)) co_return std::move(*injected);
+    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
     co_return co_await inner_->query(std::move(sql), std::move(params));
   }
 
   asio::awaitable<Result<void>> transact(sql::TransactionBody body) override {
-    if (auto injected = co_await inject(registry_, kTarget)) co_return std::move(*injected);
+    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
     co_return co_await inner_->transact(std::move(body));
   }
 

@@ -22,6 +22,12 @@ asio::awaitable<void> sleep_unless_shut_down(Registry& registry, std::chrono::mi
   }
 }
 
+asio::awaitable<std::optional<Error>> inject_if_live(Registry& registry, const char* target) {
+  if (registry.empty()) co_return std::nullopt;
+  std::string name = target;  // DESIGN §9: named before co_await
+  co_return co_await inject(registry, std::move(name));
+}
+
 asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target) {
   if (registry.empty()) co_return std::nullopt;
   auto action = registry.decide(target, std::chrono::system_clock::now());

@@ -19,6 +19,10 @@ namespace cafe::faults {
 // with, if a fault says so. `target` is "dependency:<name>".
 boost::asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target);
 
+// inject() for a wrapper's fixed target (a string literal): while no fault is
+// live it looks nothing up and builds no string.
+boost::asio::awaitable<std::optional<Error>> inject_if_live(Registry& registry, const char* target);
+
 // Sleeps for `duration`, or less if the registry shuts down meanwhile
 // (checked every 50 ms).
 boost::asio::awaitable<void> sleep_unless_shut_down(Registry& registry, std::chrono::milliseconds duration);

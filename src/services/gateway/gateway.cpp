@@ -239,7 +239,8 @@ asio::awaitable<Response> Gateway::forward(Request& req, TargetGroup& group) {
     }
   }
   if (!faults_.empty()) {
-    if (auto injected = co_await faults::inject(faults_, "dependency:" + group.name())) {
+    std::string dependency = "dependency:" + group.name();
+    if (auto injected = co_await faults::inject(faults_, std::move(dependency))) {
       co_return http::problem_for(req, *injected);
     }
   }

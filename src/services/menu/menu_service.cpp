@@ -64,7 +64,8 @@ asio::awaitable<Result<void>> MenuService::refresh() {
   if (old_version != 0) {
     // Renderings are keyed by version, so old ones are never served again;
     // erasing them only returns their memory sooner.
-    auto erased = co_await cache_.erase_prefix("menu:v" + std::to_string(old_version) + ":");
+    std::string old_prefix = "menu:v" + std::to_string(old_version) + ":";
+    auto erased = co_await cache_.erase_prefix(std::move(old_prefix));
     (void)erased;  // a cache error here costs memory until the TTL, nothing else
   }
   co_return ok();
@@ -106,9 +107,12 @@ asio::awaitable<Result<Rendered>> MenuService::cached(std::string name, Render r
   auto snapshot = catalog();
   if (!snapshot) co_return Error::unavailable("the catalog is not loaded yet");
   const std::string key = "menu:v" + std::to_string(snapshot->version) + ":" + name;
-  auto body = co_await loader_.get_or_load(
-      key, options_.cache_ttl,
-      [snapshot, render]() -> asio::awaitable<Result<std::string>> { co_return render(*snapshot); });
+  // DESIGN §9: what a co_await expression passes is named first, never a
+  // temporary with a destructor. The loader runs while get_or_load holds it.
+  cache::CoalescingLoader::Loader load = [snapshot, render]() -> asio::awaitable<Result<std::string>> {
+    co_return render(*snapshot);
+  };
+  auto body = co_await loader_.get_or_load(key, options_.cache_ttl, std::move(load));
   if (!body) co_return body.error();
   co_return Rendered{std::move(*body), snapshot->version};
 }
@@ -119,9 +123,10 @@ asio::awaitable<Result<Rendered>> MenuService::menu(std::optional<domain::StoreI
     co_return Error::not_found("no store " + std::to_string(*store));
   }
   std::string name = store ? "menu:" + std::to_string(*store) : "menu:all";
-  co_return co_await cached(std::move(name), [store](const domain::Catalog& c) -> Result<std::string> {
+  Render render = [store](const domain::Catalog& c) -> Result<std::string> {
     return domain::render_menu(c, store);
-  });
+  };
+  co_return co_await cached(std::move(name), std::move(render));
 }
 
 asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id,
@@ -132,19 +137,20 @@ asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id,
     co_return Error::not_found("no store " + std::to_string(*store));
   }
   std::string name = "item:" + item_id + ":" + (store ? std::to_string(*store) : "all");
-  co_return co_await cached(std::move(name),
-                            [item_id, store](const domain::Catalog& c) -> Result<std::string> {
-                              const auto* found = c.find_item(item_id);
-                              if (!found) return Error::not_found("no menu item '" + item_id + "'");
-                              return domain::render_item(c, *found, store);
-                            });
+  Render render = [item_id, store](const domain::Catalog& c) -> Result<std::string> {
+    const auto* found = c.find_item(item_id);
+    if (!found) return Error::not_found("no menu item '" + item_id + "'");
+    return domain::render_item(c, *found, store);
+  };
+  co_return co_await cached(std::move(name), std::move(render));
 }
 
 asio::awaitable<Result<Rendered>> MenuService::item_array(std::string category) {
   std::string name = "items:" + category;
-  co_return co_await cached(std::move(name), [category](const domain::Catalog& c) -> Result<std::string> {
+  Render render = [category](const domain::Catalog& c) -> Result<std::string> {
     return domain::render_item_array(c, category);
-  });
+  };
+  co_return co_await cached(std::move(name), std::move(render));
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64_t> written) {

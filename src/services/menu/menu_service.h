@@ -37,6 +37,8 @@ struct Rendered {
 
 class MenuService {
  public:
+  using Render = std::function<Result<std::string>(const domain::Catalog&)>;
+
   MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options);
   ~MenuService();
 
@@ -60,7 +62,6 @@ class MenuService {
   boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id);
 
  private:
-  using Render = std::function<Result<std::string>(const domain::Catalog&)>;
   boost::asio::awaitable<Result<Rendered>> cached(std::string name, Render render);
   boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written);
   void install(std::shared_ptr<const domain::Catalog> catalog);

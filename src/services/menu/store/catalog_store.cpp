@@ -219,10 +219,24 @@ asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::lo
   co_return Error::make(ErrorCode::kAborted, "the catalog kept changing while it was loaded");
 }
 
-asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input) {
+asio::awaitable<Result<std::int64_t>> CatalogStore::write(Change change) {
   auto version = std::make_shared<std::int64_t>(0);
-  auto done = co_await db_.transact([input = std::move(input),
-                                     version](sql::Transaction& tx) -> Result<void> {
+  // DESIGN §9: the body is a named local, not a temporary inside co_await.
+  sql::TransactionBody body = [change = std::move(change), version](sql::Transaction& tx) -> Result<void> {
+    if (auto changed = change(tx); !changed) return changed;
+    auto v = bump_version(tx);
+    if (!v) return v.error();
+    *version = *v;
+    return {};
+  };
+  auto done = co_await db_.transact(std::move(body));
+  if (!done) co_return done.error();
+  co_return *version;
+}
+
+asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input) {
+  // DESIGN §9: named, not a temporary inside co_await.
+  Change change = [input = std::move(input)](sql::Transaction& tx) -> Result<void> {
     auto exists = item_exists(tx, input.item_id);
     if (!exists) return exists.error();
     if (*exists) return Error::conflict("item '" + input.item_id + "' already exists; use PUT to change it");
@@ -235,20 +249,14 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInpu
         !r) {
       return r.error();
     }
-    if (auto r = write_item_rows(tx, input); !r) return r.error();
-    auto v = bump_version(tx);
-    if (!v) return v.error();
-    *version = *v;
-    return {};
-  });
-  if (!done) co_return done.error();
-  co_return *version;
+    return write_item_rows(tx, input);
+  };
+  co_return co_await write(std::move(change));
 }
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInput input) {
-  auto version = std::make_shared<std::int64_t>(0);
-  auto done = co_await db_.transact([input = std::move(input),
-                                     version](sql::Transaction& tx) -> Result<void> {
+  // DESIGN §9: named, not a temporary inside co_await.
+  Change change = [input = std::move(input)](sql::Transaction& tx) -> Result<void> {
     auto exists = item_exists(tx, input.item_id);
     if (!exists) return exists.error();
     if (!*exists) return Error::not_found("no menu item '" + input.item_id + "'");
@@ -264,34 +272,23 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInpu
     const std::vector<Value> id{input.item_id};
     if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
     if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
-    if (auto r = write_item_rows(tx, input); !r) return r.error();
-    auto v = bump_version(tx);
-    if (!v) return v.error();
-    *version = *v;
-    return {};
-  });
-  if (!done) co_return done.error();
-  co_return *version;
+    return write_item_rows(tx, input);
+  };
+  co_return co_await write(std::move(change));
 }
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::delete_item(std::string item_id) {
-  auto version = std::make_shared<std::int64_t>(0);
-  auto done =
-      co_await db_.transact([item_id = std::move(item_id), version](sql::Transaction& tx) -> Result<void> {
-        const std::vector<Value> id{item_id};
-        if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
-        if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
-        if (auto r = tx.execute("DELETE FROM store_items WHERE item_id = ?", id); !r) return r.error();
-        auto deleted = tx.execute("DELETE FROM items WHERE item_id = ?", id);
-        if (!deleted) return deleted.error();
-        if (deleted->affected == 0) return Error::not_found("no menu item '" + item_id + "'");
-        auto v = bump_version(tx);
-        if (!v) return v.error();
-        *version = *v;
-        return {};
-      });
-  if (!done) co_return done.error();
-  co_return *version;
+  Change change = [item_id = std::move(item_id)](sql::Transaction& tx) -> Result<void> {
+    const std::vector<Value> id{item_id};
+    if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
+    if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
+    if (auto r = tx.execute("DELETE FROM store_items WHERE item_id = ?", id); !r) return r.error();
+    auto deleted = tx.execute("DELETE FROM items WHERE item_id = ?", id);
+    if (!deleted) return deleted.error();
+    if (deleted->affected == 0) return Error::not_found("no menu item '" + item_id + "'");
+    return {};
+  };
+  co_return co_await write(std::move(change));
 }
 
 }  // namespace cafe::menu::store

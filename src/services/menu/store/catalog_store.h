@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace cafe::menu::store {
@@ -35,6 +36,10 @@ class CatalogStore {
 
  private:
   boost::asio::awaitable<Result<domain::Catalog>> load_once();
+  // Runs `change` and bumps the catalog version in one transaction;
+  // returns the new version.
+  using Change = std::function<Result<void>(sql::Transaction&)>;
+  boost::asio::awaitable<Result<std::int64_t>> write(Change change);
 
   sql::Database& db_;
 };
