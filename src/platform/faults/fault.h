@@ -51,6 +51,11 @@ class Registry {
  public:
   using Clock = std::chrono::system_clock;
 
+  // The seed drives probabilistic faults, so an experiment replays by seed
+  // (STYLE.md: randomness is injected).
+  Registry() : Registry(std::random_device{}()) {}
+  explicit Registry(std::uint64_t seed) : rng_(seed) {}
+
   // Adds a fault; assigns its id. Refuses more than kMaxFaults live faults.
   Result<Fault> add(Fault fault, Clock::time_point now);
   bool remove(std::string_view id);
@@ -74,9 +79,9 @@ class Registry {
   void expire(Clock::time_point now);  // requires mutex_
 
   mutable std::mutex mutex_;
-  std::vector<Fault> faults_;                    // guarded by mutex_
-  std::mt19937_64 rng_{std::random_device{}()};  // guarded by mutex_
-  std::uint64_t next_id_ = 1;                    // guarded by mutex_
+  std::vector<Fault> faults_;  // guarded by mutex_
+  std::mt19937_64 rng_;        // guarded by mutex_
+  std::uint64_t next_id_ = 1;  // guarded by mutex_
   std::atomic<std::size_t> live_{0};
   std::atomic<bool> shutting_down_{false};
 };

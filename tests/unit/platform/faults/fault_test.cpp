@@ -128,7 +128,7 @@ TEST(FaultRegistry, RemovesOneOrAll) {
 }
 
 TEST(FaultRegistry, ProbabilityFiresInProportion) {
-  Registry r;
+  Registry r(20261125);
   ASSERT_TRUE(r.add(make(Kind::kError, "route:/x", 60s, 0.3), kT0));
   constexpr int kDecisions = 4000;
   int fired = 0;
@@ -138,13 +138,24 @@ TEST(FaultRegistry, ProbabilityFiresInProportion) {
 }
 
 TEST(FaultRegistry, ProbabilityOneAlwaysFiresAndALosingCoinFallsThrough) {
-  Registry r;
+  Registry r(7);
   ASSERT_TRUE(r.add(make(Kind::kLatency, "route:/x", 60s, 1e-9), kT0));
   ASSERT_TRUE(r.add(make(Kind::kError, "route:/x", 60s, 1.0), kT0));
   for (int i = 0; i < 200; ++i) {
     auto action = r.decide("route:/x", kT0);
     ASSERT_TRUE(action);
     EXPECT_EQ(action->kind, Kind::kError);
+  }
+}
+
+TEST(FaultRegistry, ReplaysTheSameDecisionsForTheSameSeed) {
+  Registry a(42);
+  Registry b(42);
+  ASSERT_TRUE(a.add(make(Kind::kError, "route:/x", 60s, 0.5), kT0));
+  ASSERT_TRUE(b.add(make(Kind::kError, "route:/x", 60s, 0.5), kT0));
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(a.decide("route:/x", kT0).has_value(), b.decide("route:/x", kT0).has_value())
+        << "decision " << i;
   }
 }
 
