@@ -3,14 +3,14 @@
 #include <vector>
 
 namespace cafe::http {
-namespace {
-
-int hex_value(char c) noexcept {
+int hex_digit_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+namespace {
 
 Error bad_path(std::string detail) {
   return Error::invalid("invalid request path: " + std::move(detail));
@@ -93,8 +93,8 @@ Result<std::string> normalize_path(std::string_view raw) {
     const char c = raw[i];
     if (c == '%') {
       if (i + 2 >= raw.size()) return bad_path("truncated percent-escape");
-      const int hi = hex_value(raw[i + 1]);
-      const int lo = hex_value(raw[i + 2]);
+      const int hi = hex_digit_value(raw[i + 1]);
+      const int lo = hex_digit_value(raw[i + 2]);
       if (hi < 0 || lo < 0) return bad_path("malformed percent-escape");
       decoded.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

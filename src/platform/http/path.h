@@ -33,6 +33,9 @@ Result<std::string> normalize_path(std::string_view raw_path);
 // when a proxy forwards the path.
 std::string encode_path(std::string_view decoded_path);
 
+// The value of one hexadecimal digit, or -1 (for percent-escapes).
+int hex_digit_value(char c) noexcept;
+
 // True when `s` is well-formed UTF-8 (no overlongs or surrogates).
 bool is_valid_utf8(std::string_view s) noexcept;
 

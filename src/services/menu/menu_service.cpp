@@ -103,9 +103,16 @@ void MenuService::stop() {
   }
 }
 
-asio::awaitable<Result<Rendered>> MenuService::cached(std::string name, Render render) {
-  auto snapshot = catalog();
-  if (!snapshot) co_return Error::unavailable("the catalog is not loaded yet");
+namespace {
+
+Error not_loaded() {
+  return Error::unavailable("the catalog is not loaded yet");
+}
+
+}  // namespace
+
+asio::awaitable<Result<Rendered>> MenuService::cached(std::shared_ptr<const domain::Catalog> snapshot,
+                                                      std::string name, Render render) {
   const std::string key = "menu:v" + std::to_string(snapshot->version) + ":" + name;
   // DESIGN §9: what a co_await expression passes is named first, never a
   // temporary with a destructor. The loader runs while get_or_load holds it.
@@ -119,21 +126,23 @@ asio::awaitable<Result<Rendered>> MenuService::cached(std::string name, Render r
 
 asio::awaitable<Result<Rendered>> MenuService::menu(std::optional<domain::StoreId> store) {
   auto snapshot = catalog();
-  if (snapshot && store && !snapshot->find_store(*store)) {
+  if (!snapshot) co_return not_loaded();
+  if (store && !snapshot->find_store(*store)) {
     co_return Error::not_found("no store " + std::to_string(*store));
   }
   std::string name = store ? "menu:" + std::to_string(*store) : "menu:all";
   Render render = [store](const domain::Catalog& c) -> Result<std::string> {
     return domain::render_menu(c, store);
   };
-  co_return co_await cached(std::move(name), std::move(render));
+  co_return co_await cached(std::move(snapshot), std::move(name), std::move(render));
 }
 
 asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id,
                                                     std::optional<domain::StoreId> store) {
   auto snapshot = catalog();
-  if (snapshot && !snapshot->find_item(item_id)) co_return Error::not_found("no menu item '" + item_id + "'");
-  if (snapshot && store && !snapshot->find_store(*store)) {
+  if (!snapshot) co_return not_loaded();
+  if (!snapshot->find_item(item_id)) co_return Error::not_found("no menu item '" + item_id + "'");
+  if (store && !snapshot->find_store(*store)) {
     co_return Error::not_found("no store " + std::to_string(*store));
   }
   std::string name = "item:" + item_id + ":" + (store ? std::to_string(*store) : "all");
@@ -142,15 +151,17 @@ asio::awaitable<Result<Rendered>> MenuService::item(std::string item_id,
     if (!found) return Error::not_found("no menu item '" + item_id + "'");
     return domain::render_item(c, *found, store);
   };
-  co_return co_await cached(std::move(name), std::move(render));
+  co_return co_await cached(std::move(snapshot), std::move(name), std::move(render));
 }
 
 asio::awaitable<Result<Rendered>> MenuService::item_array(std::string category) {
+  auto snapshot = catalog();
+  if (!snapshot) co_return not_loaded();
   std::string name = "items:" + category;
   Render render = [category](const domain::Catalog& c) -> Result<std::string> {
     return domain::render_item_array(c, category);
   };
-  co_return co_await cached(std::move(name), std::move(render));
+  co_return co_await cached(std::move(snapshot), std::move(name), std::move(render));
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64_t> written) {

@@ -62,7 +62,9 @@ class MenuService {
   boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id);
 
  private:
-  boost::asio::awaitable<Result<Rendered>> cached(std::string name, Render render);
+  // One rendering of `snapshot`, from the cache or made now (misses coalesced).
+  boost::asio::awaitable<Result<Rendered>> cached(std::shared_ptr<const domain::Catalog> snapshot,
+                                                  std::string name, Render render);
   boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written);
   void install(std::shared_ptr<const domain::Catalog> catalog);
 
