@@ -6,13 +6,13 @@
 # elsewhere (tests/scripts/setup_test.sh uses them).
 #   CAFE_SETUP_PACKAGES  the package list (default scripts/debian-packages.txt)
 #   CAFE_SETUP_POLICY    the policy-rc.d path (default /usr/sbin/policy-rc.d)
-#   CAFE_SETUP_DRY_RUN=1 print the apt-get commands instead of running them,
-#                        and write the policy file without sudo
+#   CAFE_SETUP_APT_GET   the apt-get to run, without sudo (default: apt-get,
+#                        through sudo when not root)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 packages=${CAFE_SETUP_PACKAGES:-$here/debian-packages.txt}
 policy=${CAFE_SETUP_POLICY:-/usr/sbin/policy-rc.d}
-dry_run=${CAFE_SETUP_DRY_RUN:-0}
+apt_get=${CAFE_SETUP_APT_GET:-}
 
 mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$packages" | grep -v '^$')
 missing=()
@@ -26,10 +26,7 @@ fi
 echo "setup: installing ${missing[*]}"
 
 sudo=""
-run=()
-if [ "$dry_run" = 1 ]; then
-  run=(echo "setup: would run:")
-elif [ "$(id -u)" -ne 0 ]; then
+if [ -z "$apt_get" ] && [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
   sudo="sudo"
 fi
@@ -51,6 +48,7 @@ remove_created_policy() {
 }
 trap remove_created_policy EXIT
 
-"${run[@]}" $sudo apt-get update -qq
-"${run[@]}" $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_get=${apt_get:-apt-get}
+$sudo "$apt_get" update -qq
+$sudo "$apt_get" install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup: done"
