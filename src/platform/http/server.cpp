@@ -91,11 +91,35 @@ Request to_request(const bhttp::request<bhttp::string_body>& head, const std::st
   return req;
 }
 
+// Request framing that a proxy in front of us might read differently
+// (RFC 9112 §6.1, request smuggling): a transfer coding other than exactly
+// `chunked`, Transfer-Encoding beside Content-Length, or in HTTP/1.0.
+// Beast refuses some of these itself; this refuses the rest. Null: fine.
+const char* framing_error(const bhttp::request<bhttp::string_body>& head) {
+  const auto te = head.find(bhttp::field::transfer_encoding);
+  if (te == head.end()) return nullptr;
+  if (head.version() < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
+  if (head.count(bhttp::field::content_length) > 0) {
+    return "Transfer-Encoding and Content-Length together are not allowed";
+  }
+  if (head.count(bhttp::field::transfer_encoding) != 1 || !iequals(te->value(), "chunked")) {
+    return "the only Transfer-Encoding accepted is chunked";
+  }
+  return nullptr;
+}
+
+bool expects_continue(const bhttp::request<bhttp::string_body>& head) {
+  const auto expect = head.find(bhttp::field::expect);
+  return expect != head.end() && iequals(expect->value(), "100-continue");
+}
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
 // Serialises a response head by hand: Beast's serializer walks a
 // buffers_cat_view per byte range, and a head is a few hundred bytes of
 // appends. Writing heads here took direct GET /api/menu from 76.8k to 95.8k
 // req/s (bench/RESULTS.md).
-std::string serialize_head(const Response& resp, bool keep_alive, bool head_only) {
+std::string serialize_head(const Response& resp, bool keep_alive, bool head_only, bool http10) {
   std::string head;
   head.reserve(256);
   head.append("HTTP/1.1 ").append(std::to_string(resp.status)).push_back(' ');
@@ -128,7 +152,13 @@ std::string serialize_head(const Response& resp, bool keep_alive, bool head_only
     }
     head.append("\r\n");
   }
-  if (!keep_alive) head.append("Connection: close\r\n");
+  // HTTP/1.1 connections persist unless closed; an HTTP/1.0 one persists
+  // only when the answer says so (ApacheBench -k waits otherwise).
+  if (!keep_alive) {
+    head.append("Connection: close\r\n");
+  } else if (http10) {
+    head.append("Connection: keep-alive\r\n");
+  }
   head.append("\r\n");
   return head;
 }
@@ -166,7 +196,8 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
-  asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, bool keep_alive, bool head_only);
+  asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, bool keep_alive, bool head_only,
+                              bool http10 = false);
   asio::awaitable<void> discard_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer);
   void begin_drain(Worker& w);
   void notify_drained(Worker& w);
@@ -326,8 +357,8 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
 }
 
 asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response resp, bool keep_alive,
-                                          bool head_only) {
-  const std::string head = serialize_head(resp, keep_alive, head_only);
+                                          bool head_only, bool http10) {
+  const std::string head = serialize_head(resp, keep_alive, head_only, http10);
   const bool bodiless = head_only || resp.status < 200 || resp.status == 204 || resp.status == 304;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
                                                   bodiless ? asio::const_buffer() : asio::buffer(resp.body)};
@@ -409,6 +440,13 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
       break;
     }
 
+    if (const char* bad_framing = framing_error(parser.get())) {
+      handler.on_transport_reject(400);
+      const bool written = co_await write(stream, problem(400, bad_framing), false, false);
+      if (written) co_await discard_unread(stream, buffer);
+      break;
+    }
+    const bool http10 = parser.get().version() < 11;
     Request req = to_request(parser.get(), remote);
     Admission admission = handler.admit(req);
     const auto declared = parser.content_length();
@@ -424,7 +462,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
       Response resp = std::move(*admission.reject);
       // An unread body would be parsed as the next request: close instead.
       const bool keep = req.keep_alive && parser.is_done() && !resp.close && !draining;
-      const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead);
+      const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead, http10);
       state.busy = false;
       if (written && !parser.is_done()) co_await discard_unread(stream, buffer);
       if (!written || !keep) break;
@@ -432,6 +470,13 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     }
     if (!parser.is_done()) {
       parser.body_limit(admission.body_limit);
+      // The client waits for this before sending a body it was told to hold.
+      if (!http10 && expects_continue(parser.get()) && buffer.size() == 0) {
+        stream.expires_after(options.write_timeout);
+        auto [continue_ec, continue_n] = co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
+        if (continue_ec) break;
+        stream.expires_after(options.read_timeout);
+      }
       auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
       if (body_ec) {
         int status = 0;
@@ -464,7 +509,7 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     const bool keep =
         req.keep_alive && !resp.close && !draining &&
         (options.max_requests_per_connection == 0 || served < options.max_requests_per_connection);
-    const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead);
+    const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead, http10);
     state.busy = false;
     if (!written || !keep) break;
   }

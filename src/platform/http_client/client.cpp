@@ -149,10 +149,16 @@ net::awaitable<Outcome> Client::Impl::attempt(detail::TargetState& state, const 
     co_return o;
   }
   detail::Lease lease = state.checkout(executor_, now);
+  // A pooled connection the server has closed is seen here, before a byte
+  // is written, and replaced: the common stale case costs no guess.
+  if (lease.reused() && !detail::still_open(lease.connection())) lease.replace_with_fresh(executor_);
   const detail::Limits limits{options_.max_response_header, options_.max_response_body};
-  // A reused connection the server closed while idle fails before any
-  // response byte: the request was not processed, so one retry on a fresh
-  // connection is safe for any method.
+  // A reused connection can still die in the instant between that check and
+  // the write, or the server can read the request and then close (killed,
+  // or its drain deadline passed). Both look the same from here, so the
+  // request goes out again, on a fresh connection, only when receiving it
+  // twice is harmless; otherwise the call fails with the request sent.
+  const bool replayable = http::is_replayable(request);
   for (int pass = 0; pass < 2; ++pass) {
     if (!lease.reused()) {
       const auto connect_deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
@@ -166,12 +172,13 @@ net::awaitable<Outcome> Client::Impl::attempt(detail::TargetState& state, const 
     }
     detail::Exchange ex = co_await detail::exchange(lease.connection(), state.host_header(), request, limits,
                                                     deadline, o.response);
-    if (ex.stale && pass == 0) {
+    // Once sent on any pass, the request stays sent whatever follows.
+    o.request_sent = o.request_sent || ex.sent;
+    if (ex.stale && pass == 0 && replayable) {
       lease.replace_with_fresh(executor_);
       continue;
     }
     o.failure = ex.failure;
-    o.request_sent = ex.sent;
     o.detail = std::move(ex.detail);
     if (ex.failure == Failure::kNone && ex.keep_alive) lease.keep();
     break;
@@ -208,8 +215,9 @@ net::awaitable<Outcome> Client::Impl::send(Target target, Request request, CallO
     result.attempts = attempt_no;
     sent = sent || result.request_sent;
     const bool retryable_failure =
-        nothing_sent(result.failure) ||
-        (idempotent && (result.failure == Failure::kReset || result.failure == Failure::kProtocol));
+        (nothing_sent(result.failure) && !sent) ||
+        (idempotent && (nothing_sent(result.failure) || result.failure == Failure::kReset ||
+                        result.failure == Failure::kProtocol));
     const bool retryable_status = idempotent && result.ok() && is_retryable_status(result.response.status);
     if (!(retryable_failure || retryable_status) || !call.allow_retry ||
         attempt_no >= options_.max_attempts || closed_) {

@@ -9,13 +9,19 @@
 //   it fails at once with kPoolExhausted (and may be retried after backoff,
 //   since nothing was sent).
 // - An open breaker fails the call at once with kBreakerOpen (no connect).
-// - A reused connection the server closed while it sat idle (the write or
-//   read fails before any byte of response) is retried once on a fresh
-//   connection whatever the method: the server never saw the request.
+// - A pooled connection is checked (without blocking) before reuse; one the
+//   server closed while idle is replaced before anything is written.
+// - A request the upstream may have received is never sent again unless
+//   that is harmless (http::is_replayable: an idempotent method or an
+//   Idempotency-Key). So a reused connection that dies before the first
+//   response byte is retried once on a fresh one only for such requests;
+//   any other fails with kReset and request_sent, and "sent" is never lost
+//   by a later step (a fresh connect failing after a send, say).
 // - Otherwise a failed attempt is retried, with full-jitter backoff, only
-//   when nothing was sent (kConnect, kPoolExhausted) or the method is
-//   idempotent (including 502/503/504 answers), allow_retry is set, the
-//   retry budget has room and the backoff ends before the deadline.
+//   when nothing was sent by any attempt (kConnect, kPoolExhausted) or the
+//   method is idempotent (including 502/503/504 answers), allow_retry is
+//   set, the retry budget has room and the backoff ends before the deadline.
+// - Interim 1xx answers are skipped; 101 is a protocol failure.
 // - A response, whatever its status, is a success of the call (ok()); 5xx
 //   counts as a failure for the breaker.
 //

@@ -13,6 +13,8 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <array>
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace cafe::http_client::detail {
 namespace net = boost::asio;
@@ -105,6 +107,16 @@ std::optional<std::string> invalid_request(const Request& r) {
   return std::nullopt;
 }
 
+bool still_open(Connection& c) {
+  auto& socket = c.stream.socket();
+  if (!socket.is_open()) return false;
+  char probe = 0;
+  const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  // 0: the server closed it; more: bytes nobody asked for (out of step).
+  if (n >= 0) return false;
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
 net::awaitable<Step> open(Connection& c, const Target& target, std::optional<tcp::endpoint> endpoint,
                           Clock::time_point connect_deadline, Clock::time_point call_deadline) {
   const auto timed_out = [&]() -> Step {
@@ -162,34 +174,47 @@ net::awaitable<Exchange> exchange(Connection& c, const std::string& host, const 
   // costs ten recvmsg calls.
   constexpr std::size_t kReadBuffer = std::size_t{16} * 1024;
   if (c.buffer.capacity() < kReadBuffer) c.buffer.reserve(kReadBuffer);
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header, UINT32_MAX)));
-  parser.body_limit(limits.max_body);
-  if (request.method == http::Method::kHead) parser.skip(true);
-  auto [rec, read] = co_await bhttp::async_read(c.stream, c.buffer, parser, kUseTuple);
-  if (rec) {
-    const bool nothing_received = !parser.got_some() && c.buffer.size() == 0;
-    if (is_deadline(rec)) {
-      result.failure = Failure::kTimeout;
-      result.detail = "deadline passed while reading";
-    } else if (rec == bhttp::error::body_limit || rec == bhttp::error::header_limit ||
-               rec == bhttp::error::buffer_overflow) {
-      result.failure = Failure::kTooLarge;
-      result.detail = "response over limit: " + rec.message();
-    } else if (rec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
-               rec != bhttp::error::end_of_stream && rec != bhttp::error::partial_message) {
-      result.failure = Failure::kProtocol;
-      result.detail = "bad response: " + rec.message();
-    } else {
-      result.failure = Failure::kReset;
-      result.stale = c.reused && nothing_received &&
-                     (rec == bhttp::error::end_of_stream || rec == net::error::connection_reset);
-      result.detail = "read: " + rec.message();
+  // Interim answers (100 Continue, 103 Early Hints) precede the real one
+  // and are skipped; a bounded number, so a server cannot stream them.
+  constexpr int kMaxInterim = 8;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  for (int interim = 0;; ++interim) {
+    parser.emplace();
+    parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header, UINT32_MAX)));
+    parser->body_limit(limits.max_body);
+    if (request.method == http::Method::kHead) parser->skip(true);
+    auto [rec, read] = co_await bhttp::async_read(c.stream, c.buffer, *parser, kUseTuple);
+    if (rec) {
+      const bool nothing_received = interim == 0 && !parser->got_some() && c.buffer.size() == 0;
+      if (is_deadline(rec)) {
+        result.failure = Failure::kTimeout;
+        result.detail = "deadline passed while reading";
+      } else if (rec == bhttp::error::body_limit || rec == bhttp::error::header_limit ||
+                 rec == bhttp::error::buffer_overflow) {
+        result.failure = Failure::kTooLarge;
+        result.detail = "response over limit: " + rec.message();
+      } else if (rec.category() == bhttp::make_error_code(bhttp::error::bad_version).category() &&
+                 rec != bhttp::error::end_of_stream && rec != bhttp::error::partial_message) {
+        result.failure = Failure::kProtocol;
+        result.detail = "bad response: " + rec.message();
+      } else {
+        result.failure = Failure::kReset;
+        result.stale = c.reused && nothing_received &&
+                       (rec == bhttp::error::end_of_stream || rec == net::error::connection_reset);
+        result.detail = "read: " + rec.message();
+      }
+      co_return result;
     }
-    co_return result;
+    const unsigned status = parser->get().result_int();
+    if (status >= 200) break;
+    if (status == 101 || interim + 1 >= kMaxInterim) {
+      result.failure = Failure::kProtocol;
+      result.detail = status == 101 ? "upstream switched protocols" : "too many interim responses";
+      co_return result;
+    }
   }
 
-  auto& message = parser.get();
+  auto& message = parser->get();
   response.status = static_cast<int>(message.result_int());
   response.headers = {};
   for (const auto& field : message) {

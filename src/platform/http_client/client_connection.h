@@ -44,9 +44,17 @@ boost::asio::awaitable<Step> open(Connection& c, const Target& target,
                                   std::optional<boost::asio::ip::tcp::endpoint> endpoint,
                                   Clock::time_point connect_deadline, Clock::time_point call_deadline);
 
+// False when a pooled connection can no longer carry a request: the server
+// closed it (EOF or reset waiting in the socket) or sent bytes nobody asked
+// for. Checked before reuse, without blocking, so that a request is written
+// only to a connection that was open a moment before.
+bool still_open(Connection& c);
+
 struct Exchange {
   Failure failure = Failure::kNone;
-  bool stale = false;       // failed before any response byte on a reused connection
+  // Failed before any response byte on a reused connection: the server
+  // probably closed it while idle, but may have read the request first.
+  bool stale = false;
   bool sent = false;        // bytes of the request left this process
   bool keep_alive = false;  // the connection may serve another request
   std::string detail;

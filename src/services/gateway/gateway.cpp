@@ -73,6 +73,9 @@ Response upstream_problem(const Request& req, const TargetGroup& group, const ht
   switch (last->failure) {
     case Failure::kTimeout:
       return http::problem(504, group.name() + " did not answer in time", req.path, req.request_id);
+    case Failure::kConnect:
+      return http::problem(503, "no " + group.name() + " target accepted a connection", req.path,
+                           req.request_id);
     case Failure::kBreakerOpen:
     case Failure::kPoolExhausted:
       return http::problem(503,
@@ -82,6 +85,21 @@ Response upstream_problem(const Request& req, const TargetGroup& group, const ht
       return http::problem(502, group.name() + " failed: " + http_client::to_string(last->failure), req.path,
                            req.request_id);
   }
+}
+
+// True when the Connection header value lists `name`: such a field
+// belongs to the client's connection and is not forwarded (RFC 9110 §7.6.1).
+bool names_field(std::string_view connection, std::string_view name) {
+  while (!connection.empty()) {
+    const auto comma = connection.find(',');
+    std::string_view token = connection.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (http::iequals(token, name)) return true;
+    if (comma == std::string_view::npos) break;
+    connection.remove_prefix(comma + 1);
+  }
+  return false;
 }
 
 // The request to send upstream: the same method, path and body, the
@@ -95,9 +113,12 @@ Request upstream_request(const Request& req) {
   up.target = http::encode_path(req.path);
   if (!req.query.empty()) up.target.append("?").append(req.query);
   up.headers.reserve(req.headers.size() + 3);
+  const auto connection = req.headers.get("Connection");
   for (const auto& field : req.headers) {
+    // Expect belongs to this hop: the body has been read already.
     if (http::iequals(field.name, "Host") || http::iequals(field.name, "X-Request-Id") ||
-        http::iequals(field.name, "traceparent") || http::iequals(field.name, "X-Forwarded-For")) {
+        http::iequals(field.name, "traceparent") || http::iequals(field.name, "X-Forwarded-For") ||
+        http::iequals(field.name, "Expect") || (connection && names_field(*connection, field.name))) {
       continue;
     }
     up.headers.add(field.name, field.value);

@@ -1,5 +1,5 @@
 // The per-target circuit breaker as seen through real calls.
-#include "client_test_server.h"
+#include "support/scripted_server.h"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>

@@ -1,6 +1,6 @@
 // The client's single-call behaviour against a real server: pooling,
 // deadlines, limits, header handling.
-#include "client_test_server.h"
+#include "support/scripted_server.h"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -136,7 +136,7 @@ TEST_F(HttpClient, RejectsAResponseBodyOverTheLimit) {
   EXPECT_EQ(outcome.attempts, 1);
 }
 
-TEST_F(HttpClient, RetriesAStalePooledConnectionOnceEvenForPost) {
+TEST_F(HttpClient, ReplacesAPooledConnectionTheServerClosedBeforeWritingToIt) {
   server.on_request([](const Seen&, int n) { return Script{.close_after_response = n == 1}; });
   Outcome first;
   Outcome second;
@@ -151,6 +151,94 @@ TEST_F(HttpClient, RetriesAStalePooledConnectionOnceEvenForPost) {
   EXPECT_EQ(second.attempts, 1);
   EXPECT_EQ(server.requests(), 2);
   EXPECT_EQ(server.connections(), 2);
+}
+
+// The server reads the POST on a pooled connection, then closes it without
+// answering (killed after committing, or a drain deadline): it may have
+// acted on it, so the POST is not sent again.
+TEST_F(HttpClient, NeverResendsAPostThatAPooledConnectionCarriedBeforeDying) {
+  server.on_request([](const Seen& seen, int) { return Script{.close_unanswered = seen.method == "POST"}; });
+  Outcome warm;
+  Outcome posted;
+  testing::run(ioc, [&]() -> net::awaitable<void> {
+    Client client(ioc.get_executor(), {}, nullptr);
+    warm = co_await client.send(server.target(), get(), {});
+    posted = co_await client.send(server.target(), post(), {});
+  });
+  ASSERT_TRUE(warm.ok()) << warm.detail;
+  EXPECT_EQ(posted.failure, Failure::kReset);
+  EXPECT_TRUE(posted.request_sent);
+  EXPECT_EQ(posted.attempts, 1);
+  EXPECT_EQ(server.requests("POST"), 1);
+}
+
+TEST_F(HttpClient, ResendsAnIdempotentRequestOnceWhenAPooledConnectionDiesUnanswered) {
+  server.on_request([](const Seen&, int n) { return Script{.close_unanswered = n == 2}; });
+  Outcome warm;
+  Outcome again;
+  testing::run(ioc, [&]() -> net::awaitable<void> {
+    Client client(ioc.get_executor(), {}, nullptr);
+    warm = co_await client.send(server.target(), get(), {});
+    again = co_await client.send(server.target(), get(), {.allow_retry = false});
+  });
+  ASSERT_TRUE(warm.ok()) << warm.detail;
+  EXPECT_TRUE(again.ok()) << again.detail;
+  EXPECT_EQ(again.attempts, 1);
+  EXPECT_EQ(server.requests("GET"), 3);
+}
+
+// A POST with an Idempotency-Key may go again on a fresh connection; when
+// that connect fails (the server died), the outcome still says "sent", so
+// no caller replays it elsewhere as if it never left.
+TEST_F(HttpClient, KeepsARequestSentWhenTheFreshConnectAfterAStaleOneFails) {
+  server.on_request([](const Seen& seen, int) { return Script{.die = seen.method == "POST"}; });
+  Outcome warm;
+  Outcome posted;
+  testing::run(ioc, [&]() -> net::awaitable<void> {
+    Client client(ioc.get_executor(), {}, nullptr);
+    warm = co_await client.send(server.target(), get(), {});
+    http::Request keyed = post();
+    keyed.headers.add("Idempotency-Key", "order-42");
+    posted = co_await client.send(server.target(), std::move(keyed), {});
+  });
+  ASSERT_TRUE(warm.ok()) << warm.detail;
+  EXPECT_EQ(posted.failure, Failure::kConnect);
+  EXPECT_TRUE(posted.request_sent);
+  EXPECT_EQ(posted.attempts, 1);
+  EXPECT_EQ(server.requests("POST"), 1);
+}
+
+TEST_F(HttpClient, SkipsInterimResponsesBeforeTheFinalOne) {
+  server.on_request([](const Seen&, int) {
+    return Script{
+        .body = "final",
+        .interim = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"};
+  });
+  Outcome first;
+  Outcome second;
+  testing::run(ioc, [&]() -> net::awaitable<void> {
+    Client client(ioc.get_executor(), {}, nullptr);
+    first = co_await client.send(server.target(), post("x"), {});
+    second = co_await client.send(server.target(), get(), {});
+  });
+  ASSERT_TRUE(first.ok()) << first.detail;
+  EXPECT_EQ(first.response.status, 200);
+  EXPECT_EQ(first.response.body, "final");
+  ASSERT_TRUE(second.ok()) << second.detail;
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(HttpClient, RefusesAnUpstreamThatSwitchesProtocols) {
+  server.on_request([](const Seen&, int) {
+    return Script{.interim = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"};
+  });
+  Outcome outcome;
+  testing::run(ioc, [&]() -> net::awaitable<void> {
+    Client client(ioc.get_executor(), {}, nullptr);
+    outcome = co_await client.send(server.target(), post("x"), {});
+  });
+  EXPECT_EQ(outcome.failure, Failure::kProtocol);
+  EXPECT_EQ(server.requests(), 1);
 }
 
 TEST_F(HttpClient, TreatsAResponseCutShortAsAResetAndDoesNotRetryPost) {

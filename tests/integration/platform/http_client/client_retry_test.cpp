@@ -1,5 +1,5 @@
 // Which failures the client retries, and how the retry budget bounds them.
-#include "client_test_server.h"
+#include "support/scripted_server.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -1,7 +1,7 @@
-// A real HTTP/1.1 server for the client's tests: a Beast coroutine server on
-// 127.0.0.1 whose answer to each request a test scripts (status, delay,
-// close after the headers, reset, silent close), and which counts the
-// connections and requests it saw.
+// A real HTTP/1.1 server for client and gateway tests: a Beast coroutine
+// server on 127.0.0.1 whose answer to each request a test scripts (status,
+// delay, interim answers, close after the headers, reset, read and close
+// unanswered, die), and which counts the connections and requests it saw.
 #pragma once
 
 #include "platform/http_client/client.h"
@@ -14,6 +14,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 namespace cafe::http_client::testing {
@@ -26,6 +28,9 @@ struct Script {
   bool close_after_headers = false;   // promise a body, send the head only, close
   bool reset = false;                 // answer with a TCP reset
   bool close_after_response = false;  // answer with keep-alive, then close anyway
+  bool close_unanswered = false;      // read the request, close without a byte of answer
+  bool die = false;                   // close_unanswered, and stop listening: the server is gone
+  std::string interim{};              // raw 1xx answers written before the real one
 };
 
 struct Seen {
@@ -47,6 +52,7 @@ class TestServer {
   Target target() const { return Target{"127.0.0.1", port()}; }
   int connections() const;
   int requests() const;
+  int requests(std::string_view method) const;  // of one method
   const Seen& last() const;
 
   struct State;
@@ -57,6 +63,22 @@ class TestServer {
 
 // A loopback port nothing listens on (bound, then released).
 std::uint16_t unused_port(boost::asio::io_context& ioc);
+
+// Runs `ioc` on a thread of its own until destroyed: for servers that a
+// test's blocking client (or the gateway under test) talks to.
+class BackgroundContext {
+ public:
+  BackgroundContext();
+  ~BackgroundContext();
+  boost::asio::io_context& ioc() { return *ioc_; }
+  // Stops the context and joins its thread (idempotent): call it before
+  // destroying the servers that run on it (a fixture's TearDown).
+  void stop();
+
+ private:
+  std::unique_ptr<boost::asio::io_context> ioc_;
+  std::unique_ptr<std::thread> thread_;
+};
 
 // Runs `body` on `ioc` until it finishes (or 15 s pass), rethrowing its
 // exception so gtest reports it.

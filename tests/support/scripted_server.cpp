@@ -1,8 +1,9 @@
-#include "client_test_server.h"
+#include "support/scripted_server.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,6 +14,9 @@
 #include <boost/beast/http/write.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace cafe::http_client::testing {
@@ -28,8 +32,10 @@ struct TestServer::State {
   explicit State(net::io_context& ioc) : acceptor(ioc) {}
   tcp::acceptor acceptor;
   std::function<Script(const Seen&, int)> script = [](const Seen&, int) { return Script{}; };
-  int connections = 0;
-  int requests = 0;
+  std::atomic<int> connections = 0;
+  std::atomic<int> requests = 0;
+  std::mutex methods_mutex;
+  std::map<std::string, int> by_method;  // guarded by methods_mutex
   Seen last;
 };
 
@@ -51,6 +57,10 @@ net::awaitable<void> session(std::shared_ptr<TestServer::State> state, tcp::sock
     const int request_no = ++state->requests;
     Seen seen;
     seen.method = std::string(request.method_string());
+    {
+      std::lock_guard lock(state->methods_mutex);
+      ++state->by_method[seen.method];
+    }
     seen.target = std::string(request.target());
     for (const auto& f : request) seen.headers.emplace_back(f.name_string(), f.value());
     seen.body = request.body();
@@ -62,6 +72,16 @@ net::awaitable<void> session(std::shared_ptr<TestServer::State> state, tcp::sock
       co_await timer.async_wait(kUseTuple);
     }
     boost::system::error_code ignored;
+    if (script.close_unanswered || script.die) {
+      if (script.die) state->acceptor.close(ignored);
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);
+      co_return;
+    }
+    if (!script.interim.empty()) {
+      auto [iec, iwritten] = co_await net::async_write(socket, net::buffer(script.interim), kUseTuple);
+      if (iec) co_return;
+    }
     if (script.reset) {
       socket.set_option(net::socket_base::linger(true, 0), ignored);
       socket.close(ignored);
@@ -125,6 +145,26 @@ int TestServer::connections() const {
 }
 int TestServer::requests() const {
   return state_->requests;
+}
+int TestServer::requests(std::string_view method) const {
+  std::lock_guard lock(state_->methods_mutex);
+  const auto it = state_->by_method.find(std::string(method));
+  return it == state_->by_method.end() ? 0 : it->second;
+}
+
+BackgroundContext::BackgroundContext()
+    : ioc_(std::make_unique<net::io_context>()), thread_(std::make_unique<std::thread>([ioc = ioc_.get()] {
+        auto guard = net::make_work_guard(*ioc);
+        ioc->run();
+      })) {}
+
+BackgroundContext::~BackgroundContext() {
+  stop();
+}
+
+void BackgroundContext::stop() {
+  ioc_->stop();
+  if (thread_->joinable()) thread_->join();
 }
 const Seen& TestServer::last() const {
   return state_->last;
