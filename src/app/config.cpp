@@ -78,11 +78,20 @@ void read_gateway(config::MapReader& r, GatewayConfig& c) {
         .field("burst", c.rate_limit_burst, 1, 1e9)
         .field("max_clients", c.rate_limit_max_clients, 1, 10'000'000);
   });
+  r.field("panic_threshold", c.panic_threshold, 0.0, 1.0);
+  r.section("outlier_detection", [&](config::MapReader& o) {
+    o.field("enabled", c.outlier_enabled)
+        .field("consecutive_failures", c.outlier_consecutive_failures, 1, 1000)
+        .field("base_ejection", c.outlier_base_ejection, 10 * kMs, milliseconds(600'000))
+        .field("max_ejection", c.outlier_max_ejection, 10 * kMs, hours(1))
+        .field("count_5xx", c.outlier_count_5xx);
+  });
   r.section("upstream", [&](config::MapReader& u) {
     u.field("connect_timeout", c.upstream_connect_timeout, kMs, milliseconds(60'000))
         .field("deadline", c.upstream_deadline, kMs, milliseconds(600'000))
         .field("max_connections", c.upstream_max_connections, 1, 100'000)
         .field("max_attempts", c.upstream_max_attempts, 1, 5)
+        .field("per_try_share", c.upstream_per_try_share, 0.05, 1.0)
         .field("max_body_bytes", c.max_body_bytes, 1024, std::size_t{64} << 20);
   });
 }

@@ -89,7 +89,14 @@ struct GatewayConfig {
   milliseconds upstream_connect_timeout{500};
   milliseconds upstream_deadline{10'000};
   std::size_t upstream_max_connections = 256;  // per target, per I/O thread
-  int upstream_max_attempts = 2;
+  int upstream_max_attempts = 2;               // attempts that reached a target
+  double upstream_per_try_share = 0.5;         // per-try timeout: this share of what is left
+  double panic_threshold = 0.5;                // fewer in rotation than this share: route to all
+  bool outlier_enabled = true;
+  int outlier_consecutive_failures = 5;
+  milliseconds outlier_base_ejection{1'000};
+  milliseconds outlier_max_ejection{30'000};
+  bool outlier_count_5xx = false;
   std::size_t max_body_bytes = 1u << 20;
 };
 

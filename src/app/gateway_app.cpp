@@ -12,6 +12,7 @@ class GatewayApp final : public ServiceApp {
   bool ready() const override { return gateway_->ready(); }
   void start(http::Server& server) override { gateway_->start(server); }
   void stop() override { gateway_->stop(); }
+  void describe_health(boost::json::object& out) const override { gateway_->describe_health(out); }
 
  private:
   std::unique_ptr<gateway::Gateway> gateway_;
@@ -37,6 +38,13 @@ Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, pr
   options.deadline = g.upstream_deadline;
   options.max_connections_per_target = g.upstream_max_connections;
   options.max_attempts = g.upstream_max_attempts;
+  options.per_try_share = g.upstream_per_try_share;
+  options.panic_threshold = g.panic_threshold;
+  options.outlier = {.enabled = g.outlier_enabled,
+                     .consecutive_failures = g.outlier_consecutive_failures,
+                     .base_ejection = g.outlier_base_ejection,
+                     .max_ejection = g.outlier_max_ejection,
+                     .count_5xx = g.outlier_count_5xx};
   options.max_body_bytes = g.max_body_bytes;
   auto gw = gateway::Gateway::create(std::move(options), metrics, faults);
   if (!gw) return gw.error();

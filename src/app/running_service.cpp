@@ -29,6 +29,7 @@ Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& 
       .admin_token = options.admin_token,
       .access_log = config.log.access_log,
       .ready = [raw_app] { return raw_app->ready(); },
+      .health_detail = [raw_app](boost::json::object& out) { raw_app->describe_health(out); },
   };
   rs->pipeline_ = std::make_unique<http::HttpService>(std::move(pipeline_options), rs->router_, *rs->metrics_,
                                                       rs->faults_);

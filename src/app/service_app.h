@@ -6,6 +6,8 @@
 #include "platform/http/router.h"
 #include "platform/http/server.h"
 
+#include <boost/json/fwd.hpp>
+
 namespace cafe::app {
 
 class ServiceApp {
@@ -18,6 +20,8 @@ class ServiceApp {
   virtual void start(http::Server& server) = 0;
   // Ends them; called when a graceful shutdown begins. Idempotent.
   virtual void stop() = 0;
+  // Detail for GET /health beyond status, service and replica.
+  virtual void describe_health(boost::json::object& /*out*/) const {}
 };
 
 }  // namespace cafe::app

@@ -4,6 +4,8 @@
 // and client convert to and from Beast in their own translation units.
 #pragma once
 
+#include "platform/core/deadline.h"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -75,6 +77,10 @@ struct Request {
   std::string request_id;
   std::string trace_id;
   std::string span_id;
+  // The time by which the answer is of use: the caller's X-Deadline-Ms
+  // (capped by the service), else the service's default. Every store and
+  // service call the handler makes gets no more than this.
+  Deadline deadline{Deadline::Clock::time_point::max()};
 
   // First value of a query parameter, percent-decoded.
   std::optional<std::string> query_param(std::string_view name) const;

@@ -399,9 +399,11 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     ~Cleanup() {
       w.sessions.erase(it);
       impl.connections.fetch_sub(1);
+      impl.handler.on_connection(false);
       if (impl.draining && w.sessions.empty()) impl.notify_drained(w);
     }
   } cleanup{*this, w, registered};
+  handler.on_connection(true);
 
   beast::flat_buffer buffer;
   std::size_t served = 0;

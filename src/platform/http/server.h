@@ -39,6 +39,8 @@ class RequestHandler {
   // Transport-level rejections (bad framing, 413, 431, overload) as seen by
   // the server, for metrics and logs.
   virtual void on_transport_reject(int /*status*/) {}
+  // A client connection was accepted (true) or has closed (false).
+  virtual void on_connection(bool /*opened*/) {}
 };
 
 struct ServerOptions {

@@ -16,6 +16,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
+
 namespace cafe::http {
 
 namespace asio = boost::asio;
@@ -34,6 +36,26 @@ void assign_identity(Request& req) {
 bool exempt_from_faults(std::string_view pattern) {
   // Operators must always be able to see health and remove faults.
   return pattern.starts_with("/admin") || pattern.starts_with("/health") || pattern == "/metrics";
+}
+
+}  // namespace
+
+namespace {
+
+// The caller's budget from X-Deadline-Ms (whole milliseconds), capped; a
+// missing or malformed value gets the default, as an invalid request id is
+// replaced rather than refused.
+Deadline deadline_for(const Request& req, const ServiceOptions& options) {
+  auto budget = options.default_deadline;
+  if (const auto header = req.headers.get("X-Deadline-Ms");
+      header && !header->empty() && header->size() <= 9) {
+    std::int64_t ms = 0;
+    const auto [ptr, ec] = std::from_chars(header->data(), header->data() + header->size(), ms);
+    if (ec == std::errc() && ptr == header->data() + header->size() && ms >= 0) {
+      budget = std::min(std::chrono::milliseconds(ms), options.max_deadline);
+    }
+  }
+  return Deadline(req.received_at + budget);
 }
 
 }  // namespace
@@ -82,6 +104,7 @@ Result<void> HttpService::seal() {
                      boost::json::object body{{"status", ready ? "healthy" : "unhealthy"},
                                               {"service", service},
                                               {"replica", replica}};
+                     if (options_.health_detail) options_.health_detail(body);
                      co_return Response::json(ready ? 200 : 503, boost::json::serialize(body));
                    });
       !r) {
@@ -108,6 +131,7 @@ Result<void> HttpService::seal() {
 
 Admission HttpService::admit(Request& req) {
   assign_identity(req);
+  req.deadline = deadline_for(req, options_);
   auto reject = [&](Response r) {
     Admission a;
     a.reject = finish(req, std::move(r));
@@ -137,6 +161,14 @@ Admission HttpService::admit(Request& req) {
   req.params = std::move(match.params);
   if (match.route->options.access == Access::kAdmin) {
     if (auto ok = auth_.check(req.headers.get("Authorization")); !ok) {
+      const bool wrong = ok.error().code == ErrorCode::kPermissionDenied;
+      http_metrics_->admin_auth_failed(wrong);
+      telemetry::log(telemetry::Level::kWarn, "admin_auth_failed",
+                     {{"reason", std::string_view(wrong ? "wrong token" : "missing token")},
+                      {"method", std::string_view(req.method_text)},
+                      {"route", std::string_view(req.route)},
+                      {"remote", std::string_view(req.remote_address)},
+                      {"request_id", std::string_view(req.request_id)}});
       Response r = problem_for(req, ok.error());
       if (ok.error().code == ErrorCode::kUnauthenticated) r.headers.add("WWW-Authenticate", "Bearer");
       return reject(std::move(r));
@@ -171,6 +203,11 @@ asio::awaitable<std::optional<Response>> HttpService::apply_fault(const Request&
 
 asio::awaitable<Response> HttpService::handle(Request& req) {
   const Route& route = *req.matched;
+  http_metrics_->request_started();
+  struct Finished {
+    telemetry::HttpServerMetrics& metrics;
+    ~Finished() { metrics.request_finished(); }
+  } finished{*http_metrics_};
   if (!faults_.empty() && !exempt_from_faults(route.pattern)) {
     auto injected = co_await apply_fault(req);
     if (injected) co_return finish(req, std::move(*injected));
@@ -209,6 +246,14 @@ Response HttpService::finish(Request& req, Response resp) {
                     {"remote", std::string_view(req.remote_address)}});
   }
   return resp;
+}
+
+void HttpService::on_connection(bool opened) {
+  if (opened) {
+    http_metrics_->connection_opened();
+  } else {
+    http_metrics_->connection_closed();
+  }
 }
 
 void HttpService::on_transport_reject(int status) {

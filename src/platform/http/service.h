@@ -14,6 +14,9 @@
 #include "platform/http/router.h"
 #include "platform/http/server.h"
 
+#include <boost/json/fwd.hpp>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -33,7 +36,13 @@ struct ServiceOptions {
   bool access_log = true;
   // /health/ready answers 503 while this returns false (e.g. migrations not
   // applied, no healthy upstream). Optional dependencies must not count.
-  std::function<bool()> ready;
+  std::function<bool()> ready{};
+  // Adds service-specific detail to GET /health (the gateway's groups).
+  std::function<void(boost::json::object&)> health_detail{};
+  // A request without X-Deadline-Ms gets this budget; one with it gets at
+  // most max_deadline.
+  std::chrono::milliseconds default_deadline{10'000};
+  std::chrono::milliseconds max_deadline{60'000};
 };
 
 class HttpService final : public RequestHandler {
@@ -48,6 +57,7 @@ class HttpService final : public RequestHandler {
   Admission admit(Request& head) override;
   boost::asio::awaitable<Response> handle(Request& request) override;
   void on_transport_reject(int status) override;
+  void on_connection(bool opened) override;
 
   const ServiceOptions& options() const noexcept { return options_; }
 

@@ -34,6 +34,19 @@ bool nothing_sent(Failure f) {
   return f == Failure::kConnect || f == Failure::kPoolExhausted;
 }
 
+// A target's identity without building a "host:port" string per lookup.
+struct TargetKey {
+  std::string host;
+  std::uint16_t port = 0;
+  friend bool operator==(const TargetKey&, const TargetKey&) = default;
+};
+
+struct TargetKeyHash {
+  std::size_t operator()(const TargetKey& k) const noexcept {
+    return std::hash<std::string_view>{}(k.host) * 31 + k.port;
+  }
+};
+
 }  // namespace
 
 class Client::Impl : public std::enable_shared_from_this<Impl> {
@@ -64,6 +77,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   net::awaitable<Outcome> send(Target target, Request request, CallOptions call);
+  bool breaker_open(const Target& target) const;
 
  private:
   net::awaitable<void> sweep_loop(std::shared_ptr<Impl> self);
@@ -78,8 +92,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
   std::mt19937_64 rng_;
   resilience::Backoff backoff_;
   net::steady_timer sweep_timer_;
-  std::unordered_map<std::string, std::unique_ptr<detail::TargetState>> targets_;
-  std::string key_;  // scratch for lookups; safe because lookups never suspend
+  std::unordered_map<TargetKey, std::unique_ptr<detail::TargetState>, TargetKeyHash> targets_;
   bool closed_ = false;
 };
 
@@ -94,17 +107,22 @@ net::awaitable<void> Client::Impl::sweep_loop(std::shared_ptr<Impl> self) {
   }
 }
 
+bool Client::Impl::breaker_open(const Target& target) const {
+  auto it = targets_.find(TargetKey{target.host, target.port});
+  if (it == targets_.end()) return false;
+  return it->second->breaker().state(Clock::now()) == resilience::CircuitBreaker::State::kOpen;
+}
+
 detail::TargetState* Client::Impl::find_or_add(const Target& target) {
-  key_.assign(target.host);
-  key_ += ':';
-  key_ += std::to_string(target.port);
-  if (auto it = targets_.find(key_); it != targets_.end()) return it->second.get();
+  if (auto it = targets_.find(TargetKey{target.host, target.port}); it != targets_.end()) {
+    return it->second.get();
+  }
   if (targets_.size() >= options_.max_targets) return nullptr;
   detail::PoolLimits limits{options_.max_connections_per_target, options_.max_idle_per_target,
                             options_.idle_timeout};
   auto state =
       std::make_unique<detail::TargetState>(target, limits, options_, metrics_.bind(target.to_string()));
-  return targets_.emplace(key_, std::move(state)).first->second.get();
+  return targets_.emplace(TargetKey{target.host, target.port}, std::move(state)).first->second.get();
 }
 
 void Client::Impl::record_breaker(detail::TargetState& state, const Outcome& o) {
@@ -246,6 +264,10 @@ Client::~Client() {
 
 void Client::close() {
   impl_->close();
+}
+
+bool Client::breaker_open(const Target& target) const {
+  return impl_->breaker_open(target);
 }
 
 net::awaitable<Outcome> Client::send(Target target, Request request, CallOptions options) {

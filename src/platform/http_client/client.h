@@ -125,6 +125,10 @@ class Client {
 
   boost::asio::awaitable<Outcome> send(Target target, Request request, CallOptions options);
 
+  // True when this client's breaker for `target` refuses calls now: a
+  // caller with other targets goes elsewhere without trying.
+  bool breaker_open(const Target& target) const;
+
   // Closes idle connections, stops the idle sweeper; later calls fail with
   // kConnect and busy connections are closed when their call ends.
   void close();

@@ -28,6 +28,15 @@ prometheus::Gauge& build_gauge(prometheus::Registry& registry, const std::string
       .Add({});
 }
 
+prometheus::Family<prometheus::Counter>& admin_failures(Metrics& metrics) {
+  // Registering the same family twice returns the first.
+  return prometheus::BuildCounter()
+      .Name("cloudcafe_http_admin_auth_failures_total")
+      .Help("Admin requests refused for a missing or wrong bearer token")
+      .Labels({{"service", metrics.service()}})
+      .Register(metrics.registry());
+}
+
 }  // namespace
 
 struct HttpServerMetrics::RouteHandles {
@@ -60,7 +69,9 @@ HttpServerMetrics::HttpServerMetrics(Metrics& metrics)
       connections_active_(build_gauge(metrics.registry(), metrics.service(),
                                       "cloudcafe_http_connections_active", "Open client connections")),
       requests_in_flight_(build_gauge(metrics.registry(), metrics.service(),
-                                      "cloudcafe_http_requests_in_flight", "Requests being handled")) {}
+                                      "cloudcafe_http_requests_in_flight", "Requests being handled")),
+      admin_missing_(admin_failures(metrics).Add({{"reason", "missing"}})),
+      admin_wrong_(admin_failures(metrics).Add({{"reason", "wrong"}})) {}
 
 HttpServerMetrics::~HttpServerMetrics() = default;
 

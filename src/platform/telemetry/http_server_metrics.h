@@ -2,6 +2,7 @@
 //   cloudcafe_http_requests_total{service,route,method,status}          counter
 //   cloudcafe_http_request_duration_seconds{service,route,method}       histogram
 //   cloudcafe_http_connections_active{service}, cloudcafe_http_requests_in_flight{service}  gauges
+//   cloudcafe_http_admin_auth_failures_total{service,reason}            counter
 //
 // Handles are bound once per (route template, method), at route
 // registration, and per status on first use, so the request path does no
@@ -50,6 +51,9 @@ class HttpServerMetrics {
   void connection_closed() { connections_active_.Decrement(); }
   void request_started() { requests_in_flight_.Increment(); }
   void request_finished() { requests_in_flight_.Decrement(); }
+  // A refused admin credential: missing (no token sent or none configured)
+  // or wrong.
+  void admin_auth_failed(bool wrong_token) { (wrong_token ? admin_wrong_ : admin_missing_).Increment(); }
 
  private:
   prometheus::Counter& status_counter(RouteHandles& route, int status);
@@ -58,6 +62,8 @@ class HttpServerMetrics {
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Gauge& connections_active_;
   prometheus::Gauge& requests_in_flight_;
+  prometheus::Counter& admin_missing_;
+  prometheus::Counter& admin_wrong_;
   std::mutex routes_mutex_;
   std::map<std::string, std::unique_ptr<RouteHandles>, std::less<>> routes_;
 };

@@ -1,0 +1,76 @@
+#include "platform/upstream/upstream_call.h"
+
+#include <algorithm>
+#include <string>
+
+namespace cafe::upstream {
+namespace net = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Ends the in-flight count however the attempt leaves.
+struct InFlight {
+  explicit InFlight(Target& t) : target(t) { target.begin_request(); }
+  ~InFlight() { target.end_request(); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  Target& target;
+};
+
+bool is_gateway_failure(int status) {
+  return status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
+net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group, const http::Request& request,
+                                Deadline deadline, const CallPolicy& policy) {
+  CallResult result;
+  const bool replayable = http::is_replayable(request);
+  const auto refused_by_breaker = [&client](const Target& t) { return client.breaker_open(t.address()); };
+  std::vector<const Target*> tried;
+  int sent_attempts = 0;
+  for (;;) {
+    const auto now = Clock::now();
+    const milliseconds remaining = deadline.remaining(now);
+    if (remaining.count() <= 0) break;
+    TargetPtr target = group.pick(tried, now, refused_by_breaker);
+    if (!target) break;
+    tried.push_back(target.get());
+    ++result.attempts;
+
+    const bool last_chance = !replayable || sent_attempts + 1 >= policy.max_attempts;
+    milliseconds budget = remaining;
+    if (!last_chance) {
+      const auto share = milliseconds(static_cast<milliseconds::rep>(
+          static_cast<double>(remaining.count()) * std::clamp(policy.per_try_share, 0.0, 1.0)));
+      budget = std::min(remaining, std::max(share, policy.min_per_try));
+    }
+    http::Request attempt = request;
+    attempt.headers.set(kDeadlineHeader, std::to_string(budget.count()));
+    http_client::Outcome outcome;
+    {
+      InFlight in_flight(*target);
+      outcome = co_await client.send(target->address(), std::move(attempt),
+                                     {.deadline = budget, .allow_retry = false});
+    }
+    if (target->record_result(classify(outcome, policy.outlier), policy.outlier, Clock::now()) &&
+        policy.on_ejected) {
+      policy.on_ejected(*target);
+    }
+    const bool sent = outcome.request_sent;
+    // A replica answering 502/503/504 is overloaded, draining or cut off
+    // from its own dependencies; another may not be.
+    const bool answered = outcome.ok() && !(replayable && is_gateway_failure(outcome.response.status));
+    result.outcome = std::move(outcome);
+    if (answered) break;
+    if (sent) {
+      ++sent_attempts;
+      if (!replayable || sent_attempts >= policy.max_attempts) break;
+    }
+  }
+  co_return result;
+}
+
+}  // namespace cafe::upstream

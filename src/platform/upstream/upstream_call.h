@@ -1,0 +1,53 @@
+// One request to a target group, as the gateway forwards and as services
+// call each other: pick a target, send, and on failure try another while
+// it is safe and the deadline allows.
+//
+// - A request an upstream may have received goes to another target only
+//   when it is replayable (http::is_replayable); otherwise the first such
+//   failure is the answer.
+// - Attempts where nothing was sent (breaker open, pool exhausted, connect
+//   refused) do not count against max_attempts; each target is tried at
+//   most once per request, so the group's size bounds them.
+// - A replayable request gets a per-try timeout, a share of what is left,
+//   so a paused replica costs part of the budget and another replica gets
+//   the rest; the last attempt gets all that remains.
+// - Every attempt carries its budget downstream in the deadline header, so
+//   the upstream gives up when this caller does.
+// - Each result feeds the target's outlier detection.
+#pragma once
+
+#include "platform/core/deadline.h"
+#include "platform/http_client/client.h"
+#include "platform/upstream/target_group.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+namespace cafe::upstream {
+
+// The request header carrying the caller's remaining budget in whole
+// milliseconds; every CloudCafe service reads it into Request::deadline.
+inline constexpr const char* kDeadlineHeader = "X-Deadline-Ms";
+
+struct CallPolicy {
+  int max_attempts = 2;        // attempts that sent something, first included
+  double per_try_share = 0.5;  // of the remaining budget, for replayable requests
+  std::chrono::milliseconds min_per_try{100};
+  OutlierOptions outlier{};
+  std::function<void(const Target&)> on_ejected{};  // logs and metrics
+};
+
+struct CallResult {
+  // The last attempt's outcome; empty when no target could be tried.
+  std::optional<http_client::Outcome> outcome;
+  int attempts = 0;  // targets tried
+};
+
+boost::asio::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
+                                        const http::Request& request, Deadline deadline,
+                                        const CallPolicy& policy);
+
+}  // namespace cafe::upstream
