@@ -76,7 +76,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     for (auto& [key, state] : targets_) state->close();
   }
 
-  net::awaitable<Outcome> send(Target target, Request request, CallOptions call);
+  net::awaitable<Outcome> send(Target target, const Request& request, CallOptions call);
   bool breaker_open(const Target& target) const;
 
  private:
@@ -205,7 +205,7 @@ net::awaitable<Outcome> Client::Impl::attempt(detail::TargetState& state, const 
   co_return o;
 }
 
-net::awaitable<Outcome> Client::Impl::send(Target target, Request request, CallOptions call) {
+net::awaitable<Outcome> Client::Impl::send(Target target, const Request& request, CallOptions call) {
   const auto started = Clock::now();
   const auto deadline = started + call.deadline;
   Outcome result;
@@ -270,10 +270,10 @@ bool Client::breaker_open(const Target& target) const {
   return impl_->breaker_open(target);
 }
 
-net::awaitable<Outcome> Client::send(Target target, Request request, CallOptions options) {
+net::awaitable<Outcome> Client::send(Target target, const Request& request, CallOptions options) {
   // The frame's copy keeps the internals alive if the Client goes first.
   std::shared_ptr<Impl> impl = impl_;
-  co_return co_await impl->send(std::move(target), std::move(request), options);
+  co_return co_await impl->send(std::move(target), request, options);
 }
 
 }  // namespace cafe::http_client

@@ -24,7 +24,7 @@ bool is_gateway_failure(int status) {
 
 }  // namespace
 
-net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group, const http::Request& request,
+net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group, http::Request request,
                                 Deadline deadline, const CallPolicy& policy) {
   CallResult result;
   const bool replayable = http::is_replayable(request);
@@ -47,13 +47,11 @@ net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
           static_cast<double>(remaining.count()) * std::clamp(policy.per_try_share, 0.0, 1.0)));
       budget = std::min(remaining, std::max(share, policy.min_per_try));
     }
-    http::Request attempt = request;
-    attempt.headers.set(kDeadlineHeader, std::to_string(budget.count()));
+    request.headers.set(kDeadlineHeader, std::to_string(budget.count()));
     http_client::Outcome outcome;
     {
       InFlight in_flight(*target);
-      outcome = co_await client.send(target->address(), std::move(attempt),
-                                     {.deadline = budget, .allow_retry = false});
+      outcome = co_await client.send(target->address(), request, {.deadline = budget, .allow_retry = false});
     }
     if (target->record_result(classify(outcome, policy.outlier), policy.outlier, Clock::now()) &&
         policy.on_ejected) {

@@ -46,8 +46,8 @@ struct CallResult {
   int attempts = 0;  // targets tried
 };
 
+// `request` is sent as it is, with the deadline header set per attempt.
 boost::asio::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
-                                        const http::Request& request, Deadline deadline,
-                                        const CallPolicy& policy);
+                                        http::Request request, Deadline deadline, const CallPolicy& policy);
 
 }  // namespace cafe::upstream

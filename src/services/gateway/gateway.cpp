@@ -71,8 +71,9 @@ bool names_field(std::string_view connection, std::string_view name) {
 
 // The request to send upstream: the same method, path and body, the
 // client's end-to-end headers, plus the request id, trace context and
-// X-Forwarded-For. The deadline header is written per attempt.
-Request upstream_request(const Request& req) {
+// X-Forwarded-For. The deadline header is written per attempt. The body
+// moves: the client's request is not needed after this.
+Request upstream_request(Request& req) {
   Request up;
   up.method = req.method;
   up.method_text = req.method_text;
@@ -96,7 +97,7 @@ Request upstream_request(const Request& req) {
   const auto forwarded = req.headers.get("X-Forwarded-For");
   up.headers.add("X-Forwarded-For",
                  forwarded ? std::string(*forwarded) + ", " + req.remote_address : req.remote_address);
-  up.body = req.body;
+  up.body = std::move(req.body);
   return up;
 }
 
@@ -255,8 +256,9 @@ asio::awaitable<Response> Gateway::forward(Request& req, upstream::TargetGroup& 
   // The client's own budget (X-Deadline-Ms, read by the pipeline) may be
   // shorter than the gateway's.
   const Deadline deadline = req.deadline.capped(options_.deadline);
-  const Request upstream = upstream_request(req);
-  upstream::CallResult result = co_await upstream::call(*client, group, upstream, deadline, call_policy_);
+  Request upstream = upstream_request(req);
+  upstream::CallResult result =
+      co_await upstream::call(*client, group, std::move(upstream), deadline, call_policy_);
   if (result.outcome && result.outcome->ok()) co_return std::move(result.outcome->response);
   co_return upstream_problem(req, group, result.outcome);
 }
