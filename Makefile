@@ -5,7 +5,7 @@ CLOUDCAFE_DEV := build/dev/src/cloudcafe
 CLOUDCAFE_RELEASE := build/release/src/cloudcafe
 CTEST_JOBS ?= 2
 
-.PHONY: setup build build-release demo test test-fast bench fmt lint clean
+.PHONY: setup build build-tsan build-release demo test test-fast test-tsan bench fmt lint clean
 
 setup:
 	@scripts/setup.sh
@@ -14,6 +14,12 @@ build: setup
 	@cmake --preset dev >/dev/null
 	@cmake --build --preset dev
 
+# ThreadSanitizer catches what ASan cannot: data races between I/O threads,
+# the blocking pool and background loops.
+build-tsan: setup
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+
 build-release: setup
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release --target cloudcafe
@@ -21,9 +27,15 @@ build-release: setup
 demo: build-release
 	@scripts/demo.sh $(CLOUDCAFE_RELEASE)
 
-# Every test: unit, integration (real PostgreSQL and Redis), e2e and fuzz.
-test: build
+# Every test: unit, integration (real PostgreSQL and Redis), e2e and fuzz
+# on the ASan+UBSan build, then the integration tests again under TSan.
+test: build build-tsan
 	@ctest --preset dev -j $(CTEST_JOBS)
+	@ctest --preset tsan -j $(CTEST_JOBS)
+
+# The integration tests under ThreadSanitizer only.
+test-tsan: build-tsan
+	@ctest --preset tsan -j $(CTEST_JOBS)
 
 # The unit tests only: well under a minute.
 test-fast: build

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -130,8 +132,23 @@ TestServer::TestServer(net::io_context& ioc, std::uint16_t port) : state_(std::m
 }
 
 TestServer::~TestServer() {
-  boost::system::error_code ignored;
-  state_->acceptor.close(ignored);
+  // The acceptor belongs to its context's thread while that runs: close it
+  // there (a BackgroundContext), or here when nothing runs the context.
+  auto& ioc = static_cast<net::io_context&>(state_->acceptor.get_executor().context());
+  auto close = [state = state_] {
+    boost::system::error_code ignored;
+    state->acceptor.close(ignored);
+  };
+  if (ioc.stopped() || ioc.get_executor().running_in_this_thread()) {
+    close();
+    return;
+  }
+  std::promise<void> closed;
+  net::post(ioc, [&closed, close] {
+    close();
+    closed.set_value();
+  });
+  closed.get_future().wait_for(std::chrono::seconds(5));
 }
 
 void TestServer::on_request(std::function<Script(const Seen&, int)> script) {
