@@ -25,9 +25,9 @@ bool is_gateway_failure(int status) {
 }  // namespace
 
 net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group, http::Request request,
-                                Deadline deadline, const CallPolicy& policy) {
+                                Deadline deadline, const CallPolicy& policy, bool idempotent) {
   CallResult result;
-  const bool replayable = http::is_replayable(request);
+  const bool replayable = idempotent || http::is_replayable(request);
   const auto refused_by_breaker = [&client](const Target& t) { return client.breaker_open(t.address()); };
   std::vector<const Target*> tried;
   int sent_attempts = 0;

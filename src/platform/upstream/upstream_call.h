@@ -47,7 +47,10 @@ struct CallResult {
 };
 
 // `request` is sent as it is, with the deadline header set per attempt.
+// `idempotent` declares a request safe to repeat though its method is not
+// (a POST the callee deduplicates by a key in its body).
 boost::asio::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
-                                        http::Request request, Deadline deadline, const CallPolicy& policy);
+                                        http::Request request, Deadline deadline, const CallPolicy& policy,
+                                        bool idempotent = false);
 
 }  // namespace cafe::upstream
