@@ -2,9 +2,8 @@
 // replica (per-try timeout, retry elsewhere), a replica that keeps failing
 // (outlier ejection), replicas added and drained at run time (the admin
 // API discovery uses), and the budget sent downstream.
+#include "gateway_fixture.h"
 #include "support/http_test_client.h"
-#include "support/scripted_server.h"
-#include "support/service_harness.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +15,6 @@
 namespace cafe::test {
 namespace {
 
-using http_client::testing::BackgroundContext;
 using http_client::testing::Script;
 using http_client::testing::Seen;
 using http_client::testing::TestServer;
@@ -35,24 +33,7 @@ int deadline_ms(const Seen& seen) {
   return ms;
 }
 
-class GatewayFailure : public testing::Test {
- protected:
-  void TearDown() override {
-    gateway_.stop();
-    upstreams_.stop();
-  }
-
-  void start_gateway(const std::vector<std::string>& addresses) {
-    config_.gateway.targets = {{"menu", addresses}};
-    gateway_ = start_service("gateway", config_, dir_.path().string());
-    ASSERT_NE(gateway_.port, 0);
-  }
-
-  TempDir dir_;
-  app::AppConfig config_ = test_config();
-  BackgroundContext upstreams_;
-  StartedService gateway_;
-};
+using GatewayFailure = GatewayOverScriptedUpstreams;
 
 TEST_F(GatewayFailure, RetriesAGetOnAnotherReplicaWhenOneIsPaused) {
   TestServer paused(upstreams_.ioc());

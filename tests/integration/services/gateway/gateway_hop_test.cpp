@@ -2,21 +2,19 @@
 // client's Connection header names and Expect stay with the client's
 // connection; an upstream's interim 1xx answers are not mistaken for the
 // response. Checked over a raw socket against a scripted upstream.
+#include "gateway_fixture.h"
 #include "support/raw_socket.h"
-#include "support/scripted_server.h"
-#include "support/service_harness.h"
 
 #include <gtest/gtest.h>
 
 namespace cafe::test {
 namespace {
 
-using http_client::testing::BackgroundContext;
 using http_client::testing::Script;
 using http_client::testing::Seen;
 using http_client::testing::TestServer;
 
-class GatewayHop : public testing::Test {
+class GatewayHop : public GatewayOverScriptedUpstreams {
  protected:
   void SetUp() override {
     upstream_.on_request([](const Seen&, int) {
@@ -24,20 +22,10 @@ class GatewayHop : public testing::Test {
           .body = "brewed",
           .interim = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </m.css>\r\n\r\n"};
     });
-    config_.gateway.targets = {{"menu", {upstream_.target().to_string()}}};
-    gateway_ = start_service("gateway", config_, dir_.path().string());
-    ASSERT_NE(gateway_.port, 0);
-  }
-  void TearDown() override {
-    gateway_.stop();
-    context_.stop();
+    start_gateway({upstream_.target().to_string()});
   }
 
-  TempDir dir_;
-  app::AppConfig config_ = test_config();
-  BackgroundContext context_;
-  TestServer upstream_{context_.ioc()};
-  StartedService gateway_;
+  TestServer upstream_{upstreams_.ioc()};
 };
 
 TEST_F(GatewayHop, KeepsConnectionNamedFieldsAndExpectToTheClientHop) {

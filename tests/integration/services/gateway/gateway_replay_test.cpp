@@ -3,10 +3,9 @@
 // unanswered, a replica that dies (its next connect refused), a replica
 // whose drain deadline closes the socket. Counted at the upstreams; the
 // client gets a 502/503, never a silent second send.
+#include "gateway_fixture.h"
 #include "platform/http/server.h"
 #include "support/http_test_client.h"
-#include "support/scripted_server.h"
-#include "support/service_harness.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,7 +19,6 @@
 namespace cafe::test {
 namespace {
 
-using http_client::testing::BackgroundContext;
 using http_client::testing::Script;
 using http_client::testing::Seen;
 using http_client::testing::TestServer;
@@ -32,24 +30,7 @@ bool upstream_failure(int status) {
   return status == 502 || status == 503;
 }
 
-class GatewayReplay : public testing::Test {
- protected:
-  void TearDown() override {
-    gateway_.stop();
-    upstreams_.stop();
-  }
-
-  void start_gateway(const std::vector<std::string>& addresses) {
-    config_.gateway.targets = {{"menu", addresses}};
-    gateway_ = start_service("gateway", config_, dir_.path().string());
-    ASSERT_NE(gateway_.port, 0);
-  }
-
-  TempDir dir_;
-  app::AppConfig config_ = test_config();
-  BackgroundContext upstreams_;
-  StartedService gateway_;
-};
+using GatewayReplay = GatewayOverScriptedUpstreams;
 
 TEST_F(GatewayReplay, SendsEachPostOnceWhenPooledConnectionsCloseAfterReadingIt) {
   TestServer a(upstreams_.ioc());

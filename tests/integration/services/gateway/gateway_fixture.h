@@ -1,0 +1,35 @@
+// A gateway started in-process in front of upstreams the test scripts
+// (support/scripted_server.h), which run on a context of their own.
+#pragma once
+
+#include "support/scripted_server.h"
+#include "support/service_harness.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace cafe::test {
+
+class GatewayOverScriptedUpstreams : public testing::Test {
+ protected:
+  void TearDown() override {
+    gateway_.stop();
+    upstreams_.stop();
+  }
+
+  // The gateway with one group, "menu" (the route table's /api/menu/**).
+  void start_gateway(const std::vector<std::string>& menu_targets) {
+    config_.gateway.targets = {{"menu", menu_targets}};
+    gateway_ = start_service("gateway", config_, dir_.path().string());
+    ASSERT_NE(gateway_.port, 0);
+  }
+
+  TempDir dir_;
+  app::AppConfig config_ = test_config();
+  http_client::testing::BackgroundContext upstreams_;
+  StartedService gateway_;
+};
+
+}  // namespace cafe::test
