@@ -26,6 +26,10 @@ Gateway::Shared::Shared(prometheus::Registry* registry) {
                   .Name("cloudcafe_gateway_target_healthy")
                   .Help("1 when the health checks pass for the target, 0 when they took it out")
                   .Register(*registry);
+  in_rotation_ = &prometheus::BuildGauge()
+                      .Name("cloudcafe_gateway_group_targets_in_rotation")
+                      .Help("Targets of the group taking requests: healthy, not draining, not ejected")
+                      .Register(*registry);
   ejections_ = &prometheus::BuildCounter()
                     .Name("cloudcafe_gateway_target_ejections_total")
                     .Help("Targets ejected by outlier detection (consecutive failed requests)")
@@ -40,6 +44,15 @@ Gateway::Shared::Shared(prometheus::Registry* registry) {
 
 void Gateway::Shared::set_healthy(const std::string& group, const upstream::Target& target) {
   if (healthy_) healthy_->Add({{"group", group}, {"target", target.name()}}).Set(target.healthy() ? 1 : 0);
+}
+
+void Gateway::Shared::set_in_rotation(const upstream::TargetGroup& group) {
+  if (!in_rotation_) return;
+  const auto now = upstream::Clock::now();
+  const auto members = group.snapshot();
+  const auto n = std::count_if(members->targets.begin(), members->targets.end(),
+                               [now](const upstream::TargetPtr& t) { return t->available(now); });
+  in_rotation_->Add({{"group", group.name()}}).Set(static_cast<double>(n));
 }
 
 void Gateway::Shared::on_ejected(const upstream::Target& target) {
@@ -97,6 +110,7 @@ asio::awaitable<void> probe_loop(std::shared_ptr<Gateway::Shared> shared,
                       {"reason", std::string_view(passed ? "health checks pass" : outcome.detail)}});
     }
     shared->set_healthy(group.name(), *target);
+    shared->set_in_rotation(group);
     timer.expires_after(options.health_interval);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) break;

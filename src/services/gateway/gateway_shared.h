@@ -4,6 +4,7 @@
 
 #include "platform/http_client/client.h"
 #include "platform/upstream/target.h"
+#include "platform/upstream/target_group.h"
 #include "services/gateway/gateway.h"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -44,11 +45,14 @@ struct Gateway::Shared {
   std::list<boost::asio::steady_timer*> probe_timers;
 
   void set_healthy(const std::string& group, const upstream::Target& target);
+  // The group's targets in rotation now (healthy, not draining, not ejected).
+  void set_in_rotation(const upstream::TargetGroup& group);
   void on_ejected(const upstream::Target& target);
   void count_rate_limited();
 
  private:
   prometheus::Family<prometheus::Gauge>* healthy_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* in_rotation_ = nullptr;
   prometheus::Counter* ejections_ = nullptr;
   prometheus::Counter* rate_limited_ = nullptr;
 };

@@ -74,6 +74,10 @@ TEST_F(Gateway, AnswersServiceUnavailableWhenEveryTargetIsDownAndStaysReady) {
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(get(gateway_.port, "/health/ready").status, 200);
   EXPECT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 503);
+  const auto metrics = get(gateway_.port, "/metrics");
+  EXPECT_NE(metrics.body.find(R"(cloudcafe_gateway_group_targets_in_rotation{group="menu"} 0)"),
+            std::string::npos)
+      << metrics.body;
 }
 
 TEST_F(Gateway, AnswersServiceUnavailableForAServiceWithNoTargets) {
