@@ -54,10 +54,14 @@ void DatabaseConformance::TearDown() {
 std::unique_ptr<Database> DatabaseConformance::open(Knobs knobs) {
   auto db =
       is_sqlite()
-          ? open_sqlite(
-                {.path = sqlite_path_, .reader_threads = knobs.threads, .queue_limit = knobs.queue_limit})
-          : open_postgres(
-                {.conninfo = conninfo_, .pool_size = knobs.threads, .queue_limit = knobs.queue_limit});
+          ? open_sqlite({.path = sqlite_path_,
+                         .reader_threads = knobs.threads,
+                         .queue_limit = knobs.queue_limit,
+                         .breaker = knobs.breaker})
+          : open_postgres({.conninfo = conninfo_,
+                           .pool_size = knobs.threads,
+                           .queue_limit = knobs.queue_limit,
+                           .breaker = knobs.breaker});
   EXPECT_TRUE(db) << db.error().detail;
   if (!db) return nullptr;
   EXPECT_EQ((*db)->backend(), GetParam());

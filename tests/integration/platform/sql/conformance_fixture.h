@@ -27,6 +27,7 @@ const std::vector<Migration>& three_migrations();
 struct Knobs {
   std::size_t queue_limit = 4096;
   int threads = 4;  // postgres pool size; sqlite readers
+  StoreBreakerOptions breaker{};
 };
 
 class DatabaseConformance : public ::testing::TestWithParam<std::string> {
