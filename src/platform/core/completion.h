@@ -8,7 +8,9 @@
 // submit_and_wait_until() adds a deadline: a waiter whose work is still
 // queued at its deadline is answered then (the work is dropped unrun, see
 // Completion::start); work already running is waited for, so that nothing
-// it touches is freed under it — the worker bounds its own waits.
+// it touches is freed under it — the worker bounds its own waits. The
+// waiter's executor must run one handler at a time (an io_context per
+// thread, DESIGN §4, or a strand): the deadline timer lives there.
 #pragma once
 
 #include "platform/core/deadline.h"

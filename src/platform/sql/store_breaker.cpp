@@ -47,6 +47,8 @@ class BreakerDatabase final : public Database {
  protected:
   boost::asio::awaitable<Result<Rows>> run_query(std::string sql, std::vector<Value> params,
                                                  Deadline deadline) override {
+    // A call that arrives out of time says nothing about the store.
+    if (deadline.expired()) co_return internal::deadline_error();
     if (!admit()) co_return refusal();
     auto op = inner_->query(std::move(sql), std::move(params), deadline);
     Result<Rows> rows = co_await std::move(op);
@@ -55,6 +57,7 @@ class BreakerDatabase final : public Database {
   }
 
   boost::asio::awaitable<Result<void>> run_transaction(TransactionBody body, Deadline deadline) override {
+    if (deadline.expired()) co_return internal::deadline_error();
     if (!admit()) co_return refusal();
     auto op = inner_->transact(std::move(body), deadline);
     Result<void> done = co_await std::move(op);

@@ -318,7 +318,13 @@ Result<PgConnection::ResultPtr> PgConnection::round_trip(int sent, Deadline dead
     if (!next) break;
     if (!outcome || succeeded(outcome.get())) outcome = std::move(next);
   }
-  if (!outcome) return Error::internal("postgres: a statement produced no result");
+  if (!outcome) {
+    return store_error({.code = ErrorCode::kInternal,
+                        .backend = "postgres",
+                        .message = "a statement produced no result",
+                        .sqlstate = {},
+                        .statement = statement});
+  }
   if (!succeeded(outcome.get())) return fail(outcome.get(), statement);
   return outcome;
 }

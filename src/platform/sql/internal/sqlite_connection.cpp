@@ -179,11 +179,17 @@ Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql, Deadline d
   const int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
   if (rc != SQLITE_OK) return last_error(sql, deadline);
-  if (stmt == nullptr) return Error::internal("sqlite: empty statement");
+  if (stmt == nullptr) {
+    return store_error(
+        {.code = ErrorCode::kInternal, .backend = "sqlite", .message = "empty statement", .statement = sql});
+  }
   const std::string rest(tail, static_cast<std::size_t>(text.data() + text.size() - tail));
   if (!only_separators(rest.c_str())) {
     sqlite3_finalize(stmt);
-    return Error::internal("sqlite: execute() takes one statement");
+    return store_error({.code = ErrorCode::kInternal,
+                        .backend = "sqlite",
+                        .message = "execute() takes one statement",
+                        .statement = sql});
   }
   if (lru_.size() >= kStatementCacheSize) {
     cache_.erase(lru_.back().first);

@@ -60,6 +60,21 @@ T run(boost::asio::awaitable<T> op) {
 Rows query(Database& db, std::string sql, std::vector<Value> params = {});
 std::int64_t count(Database& db, const std::string& table);
 
+// Captures what the process logs while it lives (telemetry is global: one
+// at a time).
+class LogCapture {
+ public:
+  LogCapture();
+  ~LogCapture();
+  bool started() const { return started_; }
+  // Everything logged so far; stops the capture, so call it once, at the end.
+  std::string text();
+
+ private:
+  std::string dir_;
+  bool started_ = false;
+};
+
 // Waits a bounded time so that a bug shows as a failure, not a hung test.
 template <class T>
 bool ready_soon(std::future<T>& f) {

@@ -3,14 +3,10 @@
 // the breaker in front of a store that stops answering.
 #include "conformance_fixture.h"
 #include "platform/faults/faulty_database.h"
-#include "platform/telemetry/log.h"
 
 #include <gmock/gmock.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace cafe::sql::testing {
@@ -118,36 +114,6 @@ TEST_P(DatabaseConformance, AStatementInATransactionPastItsDeadlineFailsTheTrans
   EXPECT_LT(waited, 300ms + 400ms);
   EXPECT_EQ(count(*db, "items"), 0);
 }
-
-// Captures what the store logs while it lives.
-class LogCapture {
- public:
-  LogCapture() {
-    std::string dir = (std::filesystem::temp_directory_path() / "cafe-log-XXXXXX").string();
-    if (mkdtemp(dir.data()) != nullptr) dir_ = dir;
-    started_ = telemetry::init_logging({.service = "sql-test", .min_level = telemetry::Level::kDebug,
-                                        .path = dir_ + "/store.log"})
-                   .has_value();
-  }
-  ~LogCapture() {
-    telemetry::shutdown_logging();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  bool started() const { return started_; }
-  // Everything logged so far (stops the writer: call once, at the end).
-  std::string text() {
-    telemetry::shutdown_logging();
-    std::ifstream in(dir_ + "/store.log");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
- private:
-  std::string dir_;
-  bool started_ = false;
-};
 
 TEST_P(DatabaseConformance, BackendErrorTextIsLoggedNeverReturned) {
   auto db = open_migrated();

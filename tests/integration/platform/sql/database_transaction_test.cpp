@@ -4,9 +4,8 @@
 #include "conformance_fixture.h"
 #include "platform/sql/retry.h"
 
-#include <gmock/gmock.h>
-
 #include <boost/asio/detached.hpp>
+#include <gmock/gmock.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,7 +27,8 @@ Result<void> insert_item(Transaction& t, std::int64_t id, std::string name) {
 
 std::vector<std::int64_t> item_ids(Database& db) {
   std::vector<std::int64_t> out;
-  for (const auto& row : query(db, "SELECT id FROM items ORDER BY id").rows) out.push_back(as_int(row[0]).value());
+  for (const auto& row : query(db, "SELECT id FROM items ORDER BY id").rows)
+    out.push_back(as_int(row[0]).value());
   return out;
 }
 
@@ -81,7 +81,8 @@ TEST_P(DatabaseConformance, TransactHandsBackTheBodysValueOnceCommitted) {
     if (!bumped) return bumped.error();
     return as_int(bumped->rows.at(0).at(0));
   };
-  const Result<std::int64_t> n = run(db->transact<std::int64_t>(body, Deadline::after(std::chrono::seconds(5))));
+  const Result<std::int64_t> n =
+      run(db->transact<std::int64_t>(body, Deadline::after(std::chrono::seconds(5))));
   ASSERT_TRUE(n) << n.error().detail;
   EXPECT_EQ(*n, 5);
   EXPECT_THAT(item_ids(*db), ElementsAre(7));
@@ -169,9 +170,9 @@ TEST_P(DatabaseConformance, WithRetriesRunsAnAbortedTransactionAgainUntilItCommi
   ASSERT_TRUE(db);
   auto runs = std::make_shared<std::atomic<int>>(0);
   std::mt19937_64 rng(7);
-  const auto r = run(with_retries<std::int64_t>(*db, colliding_body(runs, 2, ErrorCode::kAborted),
-                                                Deadline::after(std::chrono::seconds(5)),
-                                                {.attempts = 3, .rng = &rng}));
+  const auto r =
+      run(with_retries<std::int64_t>(*db, colliding_body(runs, 2, ErrorCode::kAborted),
+                                     Deadline::after(std::chrono::seconds(5)), {.attempts = 3, .rng = &rng}));
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(*r, 3);
   EXPECT_EQ(runs->load(), 3);
@@ -193,7 +194,8 @@ TEST_P(DatabaseConformance, WithRetriesGivesUpAfterTheLastAttempt) {
 TEST_P(DatabaseConformance, WithRetriesRetriesNothingButAborted) {
   auto db = open_migrated();
   ASSERT_TRUE(db);
-  for (const ErrorCode code : {ErrorCode::kConflict, ErrorCode::kUnavailable, ErrorCode::kFailedPrecondition}) {
+  for (const ErrorCode code :
+       {ErrorCode::kConflict, ErrorCode::kUnavailable, ErrorCode::kFailedPrecondition}) {
     auto runs = std::make_shared<std::atomic<int>>(0);
     const auto r = run(with_retries<std::int64_t>(*db, colliding_body(runs, 100, code),
                                                   Deadline::after(std::chrono::seconds(5))));
@@ -212,7 +214,8 @@ TEST_P(DatabaseConformance, WithRetriesSleepsNoPausePastTheDeadline) {
   // Pauses drawn from [0, 10 s] rarely fit in a 300 ms budget; one that
   // does not is never slept, and the last kAborted comes back at once.
   const auto r = run(with_retries<std::int64_t>(
-      *db, colliding_body(runs, 100, ErrorCode::kAborted), Deadline::after(std::chrono::milliseconds(300), start),
+      *db, colliding_body(runs, 100, ErrorCode::kAborted),
+      Deadline::after(std::chrono::milliseconds(300), start),
       {.attempts = 10,
        .backoff = {.base = std::chrono::milliseconds(10'000), .cap = std::chrono::milliseconds(10'000)},
        .rng = &rng}));

@@ -225,6 +225,59 @@ TEST_F(PostgresDatabase, ReconnectsAfterTheServerDropsTheConnection) {
   EXPECT_NE(again.rows[0][0], pid.rows[0][0]);
 }
 
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+// The server drops every session and refuses new ones for a while. Callers
+// are answered at once (nothing left to wait for), the maintenance thread
+// tries again with growing pauses instead of in a loop, and the pool is
+// back as soon as the server accepts again.
+TEST_F(PostgresDatabase, ReconnectsOffTheRequestPathWithBackoffWhileTheServerRefuses) {
+  auto db = open_with({.conninfo = {},
+                       .pool_size = 2,
+                       .reconnect_backoff_base = 50ms,
+                       .reconnect_backoff_cap = 1000ms,
+                       .breaker = {.failures_to_open = 0}});
+  // From another database: PostgreSQL will not close the one it is in.
+  auto admin = open_with({.conninfo = server_->conninfo(), .pool_size = 1});
+  ASSERT_TRUE(db && admin);
+  ASSERT_EQ(call_at_once(*db, 2, 2s)[0].failure, std::nullopt);
+  LogCapture log;
+  ASSERT_TRUE(log.started());
+  query(*admin, "ALTER DATABASE " + dbname_ + " ALLOW_CONNECTIONS false");
+  query(*admin,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + dbname_ + "'");
+
+  // Each lost session fails its next call once; then no session is left
+  // and none can be made, and callers hear so at once.
+  const auto outage = Clock::now();
+  Clock::duration slowest_after_loss{};
+  int calls = 0;
+  while (Clock::now() - outage < 1200ms) {
+    const Outcome o = call_at_once(*db, 1, 2s)[0];
+    ASSERT_TRUE(o.failure.has_value());
+    EXPECT_EQ(*o.failure, ErrorCode::kUnavailable);
+    if (++calls > 2) slowest_after_loss = std::max(slowest_after_loss, o.took);
+    std::this_thread::sleep_for(10ms);
+  }
+  query(*admin, "ALTER DATABASE " + dbname_ + " ALLOW_CONNECTIONS true");
+  const auto recovered = until_served(*db, 5s);
+  const std::string logged = log.text();
+  EXPECT_LT(slowest_after_loss, 50ms);
+  const std::size_t attempts = occurrences(logged, "not currently accepting connections");
+  // 50 ms doubling to 1 s with full jitter: a handful of attempts in 1.2 s;
+  // a reconnect loop without backoff would make hundreds.
+  EXPECT_GE(attempts, 2u);
+  EXPECT_LE(attempts, 20u);
+  ASSERT_TRUE(recovered) << "the pool never reconnected";
+  std::cout << "[ figure ] refused server: " << attempts << " reconnect attempts in 1.2 s, " << calls
+            << " calls answered in at most " << ms(slowest_after_loss) << " ms, served again "
+            << ms(*recovered) << " ms after the server accepted\n";
+}
+
 TEST_F(PostgresDatabase, UnreachableServerIsUnavailableAndSaysNoMore) {
   // A port nothing listens on: the connect fails fast and says so.
   const auto db = open_postgres(
