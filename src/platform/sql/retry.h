@@ -29,7 +29,8 @@ namespace cafe::sql {
 
 struct RetryOptions {
   int attempts = 3;  // tries in all, the first included
-  resilience::Backoff::Options backoff{.base = std::chrono::milliseconds(5), .cap = std::chrono::milliseconds(100)};
+  resilience::Backoff::Options backoff{.base = std::chrono::milliseconds(5),
+                                       .cap = std::chrono::milliseconds(100)};
   // Jitter source, for runs that must replay; null: one engine per thread,
   // seeded at random.
   std::mt19937_64* rng = nullptr;
@@ -46,7 +47,8 @@ boost::asio::awaitable<Result<T>> with_retries(Database& db, Body body, Deadline
   for (int attempt = 1;; ++attempt) {
     auto op = db.transact<T>(body, deadline);
     Result<T> outcome = co_await std::move(op);
-    if (outcome || outcome.error().code != ErrorCode::kAborted || attempt >= options.attempts) co_return outcome;
+    if (outcome || outcome.error().code != ErrorCode::kAborted || attempt >= options.attempts)
+      co_return outcome;
     // Looked up after the await: the coroutine may have resumed elsewhere.
     std::mt19937_64& rng = options.rng != nullptr ? *options.rng : internal::thread_retry_rng();
     const auto pause = backoff.delay(attempt, rng);

@@ -248,8 +248,7 @@ TEST_F(PostgresDatabase, ReconnectsOffTheRequestPathWithBackoffWhileTheServerRef
   LogCapture log;
   ASSERT_TRUE(log.started());
   query(*admin, "ALTER DATABASE " + dbname_ + " ALLOW_CONNECTIONS false");
-  query(*admin,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + dbname_ + "'");
+  query(*admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + dbname_ + "'");
 
   // Each lost session fails its next call once; then no session is left
   // and none can be made, and callers hear so at once.
