@@ -12,6 +12,7 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -195,6 +196,57 @@ PostgresServer::~PostgresServer() {
   }
   std::error_code ignored;
   if (!dir_.empty()) fs::remove_all(dir_, ignored);
+}
+
+Result<int> PostgresServer::postmaster_pid() const {
+  // The first line of postmaster.pid is the postmaster's pid.
+  std::istringstream pidfile(read_file(dir_ + "/data/postmaster.pid"));
+  int postmaster = 0;
+  if (!(pidfile >> postmaster) || postmaster <= 0) return Error::unavailable("no postmaster.pid in " + dir_);
+  return postmaster;
+}
+
+std::vector<int> PostgresServer::children_of(int parent) {
+  std::vector<int> pids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces.
+    const std::string stat = read_file(entry.path() / "stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    int ppid = 0;
+    if (rest >> state >> ppid && ppid == parent) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+Result<void> PostgresServer::pause() {
+  auto postmaster = postmaster_pid();
+  if (!postmaster) return postmaster.error();
+  // The postmaster first, so that no backend is started after the children
+  // are listed.
+  if (kill(*postmaster, SIGSTOP) != 0) return Error::unavailable("cannot stop the postmaster");
+  for (const int pid : children_of(*postmaster)) {
+    if (kill(pid, SIGSTOP) != 0 && errno != ESRCH)
+      return Error::unavailable("cannot stop pid " + std::to_string(pid));
+  }
+  return ok();
+}
+
+Result<void> PostgresServer::resume() {
+  auto postmaster = postmaster_pid();
+  if (!postmaster) return postmaster.error();
+  for (const int pid : children_of(*postmaster)) {
+    if (kill(pid, SIGCONT) != 0 && errno != ESRCH) {
+      return Error::unavailable("cannot continue pid " + std::to_string(pid));
+    }
+  }
+  if (kill(*postmaster, SIGCONT) != 0) return Error::unavailable("cannot continue the postmaster");
+  return ok();
 }
 
 PostgresServer* PostgresServer::start_or_skip() {

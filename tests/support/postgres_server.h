@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cafe::test {
 
@@ -35,10 +36,32 @@ class PostgresServer {
 
   int port() const noexcept { return port_; }
 
+  // Stops (SIGSTOP) the postmaster and every process it started, the way a
+  // hung host looks from outside: connections stay open and the kernel
+  // still accepts and acknowledges, but nothing answers. resume()
+  // continues them (SIGCONT). Prefer Paused, which resumes on every path.
+  Result<void> pause();
+  Result<void> resume();
+
+  class Paused {
+   public:
+    explicit Paused(PostgresServer& server) : server_(server), paused_(server.pause()) {}
+    ~Paused() { (void)server_.resume(); }
+    Paused(const Paused&) = delete;
+    Paused& operator=(const Paused&) = delete;
+    const Result<void>& status() const noexcept { return paused_; }
+
+   private:
+    PostgresServer& server_;
+    Result<void> paused_;
+  };
+
  private:
   PostgresServer() = default;
   Result<void> launch();
   std::string conninfo_for(const std::string& dbname) const;
+  Result<int> postmaster_pid() const;
+  static std::vector<int> children_of(int parent);  // from /proc
 
   std::string bindir_;
   std::string dir_;     // temp dir: data/, sock/, logs

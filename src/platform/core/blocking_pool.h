@@ -6,6 +6,7 @@
 #pragma once
 
 #include "platform/core/completion.h"
+#include "platform/core/deadline.h"
 #include "platform/core/error.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +14,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,13 +71,30 @@ class BlockingPool {
 
 namespace internal {
 
+// Runs `fn`; an exception becomes kInternal, so that a bug in one job
+// neither terminates the process nor leaves its caller suspended.
+template <class Fn>
+std::invoke_result_t<Fn&> invoke_contained(Fn& fn) {
+  using T = std::invoke_result_t<Fn&>;
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return T(Error::internal(std::string("a blocking job threw: ") + e.what()));
+  } catch (...) {
+    return T(Error::internal("a blocking job threw a non-standard exception"));
+  }
+}
+
 template <class Fn>
 class AwaitableJob final : public BlockingJob {
  public:
   using T = std::invoke_result_t<Fn&>;
   AwaitableJob(Fn fn, CompletionPtr<T> done) : fn_(std::move(fn)), done_(std::move(done)) {}
 
-  void run() override { done_->complete(T(fn_())); }
+  void run() override {
+    if (!done_->start()) return;  // the caller gave up while this waited in the queue
+    done_->complete(invoke_contained(fn_));
+  }
   void refuse(Error why) override { done_->complete(T(std::move(why))); }
 
  private:
@@ -83,12 +102,17 @@ class AwaitableJob final : public BlockingJob {
   CompletionPtr<T> done_;
 };
 
+inline Error deadline_passed_in_queue() {
+  return Error::make(ErrorCode::kDeadlineExceeded, "the deadline passed before the work started");
+}
+
 }  // namespace internal
 
 // Runs `fn` (returning a Result<...>) on the pool and resumes the calling
 // coroutine on its own executor with the value. A refused job resumes with
-// kUnavailable. `fn` must not capture references into the coroutine frame
-// that it outlives: the frame stays suspended until it completes.
+// kUnavailable; a job that throws resumes with kInternal. `fn` must not
+// capture references into the coroutine frame that it outlives: the frame
+// stays suspended until it completes.
 template <class Fn>
 boost::asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(BlockingPool& pool, Fn fn) {
   using T = std::invoke_result_t<Fn&>;
@@ -97,6 +121,21 @@ boost::asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(BlockingPool& poo
     pool.submit(std::make_unique<internal::AwaitableJob<Fn>>(std::move(fn), std::move(done)));
   };
   co_return co_await submit_and_wait<T>(std::move(submit));
+}
+
+// run_blocking() for a caller with a deadline: if no pool thread has taken
+// the job by then, the caller resumes with `expired` at the deadline and the
+// job is dropped unrun. A job already running is waited for: `fn` must
+// bound its own waits by the deadline.
+template <class Fn>
+boost::asio::awaitable<std::invoke_result_t<Fn&>> run_blocking(
+    BlockingPool& pool, Fn fn, Deadline deadline, Error expired = internal::deadline_passed_in_queue()) {
+  using T = std::invoke_result_t<Fn&>;
+  static_assert(std::is_constructible_v<T, Error>, "run_blocking needs a Result<...> return type");
+  auto submit = [&pool, fn = std::move(fn)](CompletionPtr<T> done) mutable {
+    pool.submit(std::make_unique<internal::AwaitableJob<Fn>>(std::move(fn), std::move(done)));
+  };
+  co_return co_await submit_and_wait_until<T>(std::move(submit), deadline, std::move(expired));
 }
 
 }  // namespace cafe

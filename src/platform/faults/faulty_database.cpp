@@ -14,15 +14,7 @@ class FaultyDatabase final : public sql::Database {
   FaultyDatabase(std::unique_ptr<sql::Database> inner, Registry& registry)
       : inner_(std::move(inner)), registry_(registry) {}
 
-  asio::awaitable<Result<sql::Rows>> query(std::string sql, std::vector<sql::Value> params) override {
-    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
-    co_return co_await inner_->query(std::move(sql), std::move(params));
-  }
-
-  asio::awaitable<Result<void>> transact(sql::TransactionBody body) override {
-    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
-    co_return co_await inner_->transact(std::move(body));
-  }
+  std::chrono::milliseconds default_timeout() const noexcept override { return inner_->default_timeout(); }
 
   Result<void> migrate(std::span<const sql::Migration> migrations) override {
     return inner_->migrate(migrations);
@@ -30,7 +22,28 @@ class FaultyDatabase final : public sql::Database {
   std::string_view backend() const noexcept override { return inner_->backend(); }
   void close() override { inner_->close(); }
 
+ protected:
+  asio::awaitable<Result<sql::Rows>> run_query(std::string sql, std::vector<sql::Value> params,
+                                               Deadline deadline) override {
+    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
+    // Injected latency spends the caller's budget as a slow store would.
+    if (deadline.expired()) co_return late();
+    auto op = inner_->query(std::move(sql), std::move(params), deadline);
+    co_return co_await std::move(op);
+  }
+
+  asio::awaitable<Result<void>> run_transaction(sql::TransactionBody body, Deadline deadline) override {
+    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
+    if (deadline.expired()) co_return late();
+    auto op = inner_->transact(std::move(body), deadline);
+    co_return co_await std::move(op);
+  }
+
  private:
+  static Error late() {
+    return Error::make(ErrorCode::kDeadlineExceeded, "the store did not answer in time");
+  }
+
   std::unique_ptr<sql::Database> inner_;
   Registry& registry_;
 };

@@ -8,6 +8,7 @@
 #include "platform/sql/internal/migrations.h"
 #include "platform/sql/internal/sqlite_connection.h"
 #include "platform/sql/internal/sqlite_writer.h"
+#include "platform/sql/internal/store_error.h"
 
 #include <atomic>
 #include <mutex>
@@ -20,9 +21,10 @@ using internal::SqliteConnection;
 // Applies one migration unless another process got there first: the
 // version is checked again under the write lock BEGIN IMMEDIATE takes.
 Result<void> apply_migration(SqliteConnection& conn, const Migration& m) {
-  if (auto begun = conn.exec_script("BEGIN IMMEDIATE"); !begun) return begun.error();
-  Result<void> outcome = internal::apply_locked(conn, m);
-  if (!outcome && conn.in_transaction()) (void)conn.exec_script("ROLLBACK");
+  const auto deadline = Deadline::after(internal::kMigrationBudget);
+  if (auto begun = conn.exec_script("BEGIN IMMEDIATE", deadline); !begun) return begun.error();
+  Result<void> outcome = internal::apply_locked(conn, m, deadline);
+  if (!outcome && conn.in_transaction()) (void)conn.exec_script("ROLLBACK", deadline);
   return outcome;
 }
 
@@ -39,29 +41,20 @@ class SqliteDatabase final : public Database {
 
   ~SqliteDatabase() override { close(); }
 
-  boost::asio::awaitable<Result<Rows>> query(std::string sql, std::vector<Value> params) override {
-    auto work = [this, sql = std::move(sql), params = std::move(params)]() -> Result<Rows> {
-      auto lease = readers_.acquire();
-      return lease.conn()->execute(sql, params);
-    };
-    co_return co_await run_blocking(reader_pool_, std::move(work));
-  }
-
-  boost::asio::awaitable<Result<void>> transact(TransactionBody body) override {
-    auto submit = [this, body = std::move(body)](CompletionPtr<Result<void>> done) mutable {
-      writer_->submit(std::move(body), std::move(done));
-    };
-    co_return co_await submit_and_wait<Result<void>>(std::move(submit));
-  }
+  std::chrono::milliseconds default_timeout() const noexcept override { return options_.default_deadline; }
 
   Result<void> migrate(std::span<const Migration> migrations) override {
-    if (closed_) return Error::unavailable("database closed");
+    if (closed_) return Error::unavailable(std::string(internal::generic_detail(ErrorCode::kUnavailable)));
     if (auto valid = internal::validate_migrations(migrations); !valid) return valid;
     // A connection of its own: migrate() blocks its caller, never the writer.
     auto conn =
         SqliteConnection::open(options_.path, SqliteConnection::Mode::kReadWrite, busy_policy(options_));
     if (!conn) return conn.error();
-    if (auto r = (*conn)->exec_script(internal::kCreateMigrationsTable); !r) return r;
+    if (auto r = (*conn)->exec_script(internal::kCreateMigrationsTable,
+                                      Deadline::after(internal::kMigrationBudget));
+        !r) {
+      return r;
+    }
     for (const Migration& m : migrations) {
       if (auto r = apply_migration(**conn, m); !r) return r;
     }
@@ -80,6 +73,25 @@ class SqliteDatabase final : public Database {
 
   static internal::SqliteBusyPolicy busy_policy(const SqliteOptions& o) {
     return {.wait = o.busy_wait, .timeout = o.busy_timeout};
+  }
+
+ protected:
+  boost::asio::awaitable<Result<Rows>> run_query(std::string sql, std::vector<Value> params,
+                                                 Deadline deadline) override {
+    auto work = [this, sql = std::move(sql), params = std::move(params), deadline]() -> Result<Rows> {
+      auto lease = readers_.acquire();
+      return lease.conn()->execute(sql, params, deadline);
+    };
+    auto op = run_blocking(reader_pool_, std::move(work), deadline, internal::deadline_error());
+    co_return co_await std::move(op);
+  }
+
+  boost::asio::awaitable<Result<void>> run_transaction(TransactionBody body, Deadline deadline) override {
+    auto submit = [this, body = std::move(body), deadline](CompletionPtr<Result<void>> done) mutable {
+      writer_->submit(std::move(body), deadline, std::move(done));
+    };
+    auto op = submit_and_wait_until<Result<void>>(std::move(submit), deadline, internal::deadline_error());
+    co_return co_await std::move(op);
   }
 
  private:
@@ -103,6 +115,8 @@ Result<void> validate(const SqliteOptions& o) {
     return Error::invalid("sqlite queue_limit and max_group must be >= 1");
   if (o.busy_wait >= std::chrono::milliseconds(1))
     return Error::invalid("sqlite busy_wait must be under 1 ms");
+  if (o.default_deadline <= std::chrono::milliseconds(0))
+    return Error::invalid("sqlite default_deadline must be positive");
   return ok();
 }
 
@@ -124,9 +138,13 @@ Result<std::unique_ptr<Database>> open_sqlite(const SqliteOptions& options) {
   auto writer = std::make_unique<internal::SqliteWriter>(
       std::move(*writer_conn), internal::SqliteWriter::Options{.queue_limit = options.queue_limit,
                                                                .max_group = options.max_group,
-                                                               .group_commit = options.group_commit});
-  return std::unique_ptr<Database>(
-      std::make_unique<SqliteDatabase>(options, std::move(writer), std::move(readers)));
+                                                               .group_commit = options.group_commit,
+                                                               .busy_timeout = options.busy_timeout,
+                                                               .busy_wait = options.busy_wait});
+  std::unique_ptr<Database> db =
+      std::make_unique<SqliteDatabase>(options, std::move(writer), std::move(readers));
+  if (options.breaker.failures_to_open == 0) return db;
+  return with_store_breaker(std::move(db), options.breaker);
 }
 
 }  // namespace cafe::sql

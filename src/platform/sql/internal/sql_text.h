@@ -27,4 +27,10 @@ std::size_t count_placeholders(std::string_view sql);
 // one body's COMMIT would end its neighbours' transactions too.
 bool is_transaction_control(std::string_view sql);
 
+// Removes row-locking clauses — FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE,
+// FOR KEY SHARE, each with an optional OF list and NOWAIT or SKIP LOCKED —
+// for SQLite, which has no row locks because its single writer already
+// serialises transactions. Text in quotes or comments is left alone.
+std::string strip_row_locks(std::string_view sql);
+
 }  // namespace cafe::sql::internal

@@ -1,7 +1,11 @@
 #include "platform/sql/internal/sqlite_connection.h"
 
+#include "platform/sql/internal/sql_text.h"
+#include "platform/sql/internal/store_error.h"
+
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace cafe::sql::internal {
@@ -34,7 +38,7 @@ Result<void> bind_all(sqlite3_stmt* stmt, std::span<const Value> params) {
     } else {
       rc = sqlite3_bind_null(stmt, i + 1);
     }
-    if (rc != SQLITE_OK) return map_sqlite_error(rc, sqlite3_errstr(rc));
+    if (rc != SQLITE_OK) return sqlite_failure(rc, sqlite3_errstr(rc));
   }
   return ok();
 }
@@ -67,18 +71,30 @@ struct StatementReset {
 
 }  // namespace
 
-Error map_sqlite_error(int code, std::string_view message) {
-  std::string detail = "sqlite: " + std::string(message);
+ErrorCode sqlite_error_code(int code, bool deadline_passed) noexcept {
   switch (code & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return Error::make(ErrorCode::kAborted, std::move(detail));
+      return deadline_passed ? ErrorCode::kDeadlineExceeded : ErrorCode::kAborted;
+    case SQLITE_INTERRUPT:
+      return ErrorCode::kDeadlineExceeded;
     case SQLITE_CONSTRAINT:
-      // Error::detail reaches clients: say what happened, not the schema.
-      return Error::conflict("the write conflicts with data already stored (a uniqueness or reference rule)");
+      return ErrorCode::kConflict;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      return ErrorCode::kUnavailable;
     default:
-      return Error::internal(std::move(detail));
+      return ErrorCode::kInternal;
   }
+}
+
+Error sqlite_failure(int code, std::string_view message, std::string_view statement, bool deadline_passed) {
+  return store_error({.code = sqlite_error_code(code, deadline_passed),
+                      .backend = "sqlite",
+                      .message = message,
+                      .sqlstate = {},
+                      .statement = statement});
 }
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::string& path, Mode mode,
@@ -91,20 +107,28 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    Error e = map_sqlite_error(rc, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    const std::string message =
+        std::string(db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) + " (opening " + path + ")";
     sqlite3_close_v2(db);
-    e.detail += " (opening " + path + ")";
-    return e;
+    return sqlite_failure(rc, message);
   }
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db, busy));
   if (mode == Mode::kReadWrite) {
-    auto journal = conn->execute("PRAGMA journal_mode=WAL", {});
+    // Opening waits for other processes' locks like any write.
+    const auto deadline = Deadline::after(busy.timeout);
+    auto journal = conn->execute("PRAGMA journal_mode=WAL", {}, deadline);
     if (!journal) return journal.error();
     const auto* mode = journal->rows.empty() ? nullptr : std::get_if<std::string>(&journal->rows[0][0]);
     if (mode == nullptr || *mode != "wal") {
-      return Error::internal("sqlite: " + path + " cannot use WAL mode");
+      return store_error({.code = ErrorCode::kInternal,
+                          .backend = "sqlite",
+                          .message = path + " cannot use WAL mode",
+                          .sqlstate = {},
+                          .statement = "PRAGMA journal_mode=WAL"});
     }
-    if (auto r = conn->exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"); !r) return r.error();
+    if (auto r = conn->exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", deadline); !r) {
+      return r.error();
+    }
   }
   return conn;
 }
@@ -112,6 +136,10 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
 SqliteConnection::SqliteConnection(sqlite3* db, SqliteBusyPolicy busy) : db_(db), busy_(busy) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_handler(db_, &SqliteConnection::on_busy, this);
+  // Every kProgressSteps virtual-machine steps (tens of microseconds) a
+  // running read checks its deadline.
+  constexpr int kProgressSteps = 1000;
+  sqlite3_progress_handler(db_, kProgressSteps, &SqliteConnection::on_progress, this);
 }
 
 SqliteConnection::~SqliteConnection() {
@@ -119,35 +147,49 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close_v2(db_);
 }
 
-int SqliteConnection::on_busy(void* self, int attempts) {
+int SqliteConnection::on_busy(void* self, int /*attempts*/) {
   auto* conn = static_cast<SqliteConnection*>(self);
-  const auto now = std::chrono::steady_clock::now();
-  if (attempts == 0) conn->busy_since_ = now;
-  if (now - conn->busy_since_ >= conn->busy_.timeout) return 0;  // SQLITE_BUSY -> kAborted
-  std::this_thread::sleep_for(conn->busy_.wait);
+  const auto now = Deadline::Clock::now();
+  if (now >= conn->busy_until_) return 0;  // SQLITE_BUSY
+  std::this_thread::sleep_for(std::min<Deadline::Clock::duration>(conn->busy_.wait, conn->busy_until_ - now));
   return 1;
 }
 
-Error SqliteConnection::last_error() const {
-  return map_sqlite_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_));
+int SqliteConnection::on_progress(void* self) {
+  const auto* conn = static_cast<const SqliteConnection*>(self);
+  return conn->interrupt_at_ && Deadline::Clock::now() >= *conn->interrupt_at_ ? 1 : 0;
 }
 
-Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql) {
+void SqliteConnection::bound_lock_waits(Deadline deadline) {
+  busy_until_ = std::min(Deadline::Clock::now() + busy_.timeout, deadline.at());
+}
+
+Error SqliteConnection::last_error(std::string_view statement, Deadline deadline) const {
+  return sqlite_failure(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), statement, deadline.expired());
+}
+
+Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql, Deadline deadline) {
   if (auto it = cache_.find(sql); it != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
     return it->second->second;
   }
+  const std::string text = strip_row_locks(sql);
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
-  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                    &stmt, &tail);
-  if (rc != SQLITE_OK) return last_error();
-  if (stmt == nullptr) return Error::internal("sqlite: empty statement");
-  // `tail` points into `sql`, which need not be NUL-terminated.
-  const std::string rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  const int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+  if (rc != SQLITE_OK) return last_error(sql, deadline);
+  if (stmt == nullptr) {
+    return store_error(
+        {.code = ErrorCode::kInternal, .backend = "sqlite", .message = "empty statement", .statement = sql});
+  }
+  const std::string rest(tail, static_cast<std::size_t>(text.data() + text.size() - tail));
   if (!only_separators(rest.c_str())) {
     sqlite3_finalize(stmt);
-    return Error::internal("sqlite: execute() takes one statement");
+    return store_error({.code = ErrorCode::kInternal,
+                        .backend = "sqlite",
+                        .message = "execute() takes one statement",
+                        .statement = sql});
   }
   if (lru_.size() >= kStatementCacheSize) {
     cache_.erase(lru_.back().first);
@@ -159,12 +201,20 @@ Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql) {
   return stmt;
 }
 
-Result<Rows> SqliteConnection::execute(std::string_view sql, std::span<const Value> params) {
-  auto prepared = prepare(sql);
+Result<Rows> SqliteConnection::execute(std::string_view sql, std::span<const Value> params,
+                                       Deadline deadline) {
+  if (deadline.expired()) return deadline_error();
+  bound_lock_waits(deadline);
+  auto prepared = prepare(sql, deadline);
   if (!prepared) return prepared.error();
   sqlite3_stmt* stmt = *prepared;
   StatementReset reset{stmt};
   if (auto bound = bind_all(stmt, params); !bound) return bound.error();
+  struct Interruptible {
+    std::optional<Deadline::Clock::time_point>& at;
+    ~Interruptible() { at.reset(); }
+  } interruptible{interrupt_at_};
+  if (sqlite3_stmt_readonly(stmt) != 0) interrupt_at_ = deadline.at();
 
   Rows out;
   const int columns = sqlite3_column_count(stmt);
@@ -173,7 +223,7 @@ Result<Rows> SqliteConnection::execute(std::string_view sql, std::span<const Val
   for (;;) {
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return last_error();
+    if (rc != SQLITE_ROW) return last_error(sql, deadline);
     auto& row = out.rows.emplace_back();
     row.reserve(static_cast<std::size_t>(columns));
     for (int i = 0; i < columns; ++i) row.push_back(column_value(stmt, i));
@@ -182,11 +232,13 @@ Result<Rows> SqliteConnection::execute(std::string_view sql, std::span<const Val
   return out;
 }
 
-Result<void> SqliteConnection::exec_script(const std::string& sql) {
+Result<void> SqliteConnection::exec_script(const std::string& sql, Deadline deadline) {
+  if (deadline.expired()) return deadline_error();
+  bound_lock_waits(deadline);
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) return ok();
-  Error e = map_sqlite_error(rc, message != nullptr ? message : sqlite3_errstr(rc));
+  Error e = sqlite_failure(rc, message != nullptr ? message : sqlite3_errstr(rc), sql, deadline.expired());
   sqlite3_free(message);
   return e;
 }

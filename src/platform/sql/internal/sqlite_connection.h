@@ -5,11 +5,13 @@
 // file slow, DESIGN §1).
 #pragma once
 
+#include "platform/core/deadline.h"
 #include "platform/sql/database.h"
 
 #include <chrono>
 #include <list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,11 +42,19 @@ class SqliteConnection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // One statement with `?` parameters.
-  Result<Rows> execute(std::string_view sql, std::span<const Value> params);
+  // One statement with `?` parameters; row-locking clauses (FOR UPDATE)
+  // are stripped, see strip_row_locks(). Not started once `deadline` has
+  // passed (kDeadlineExceeded). A read-only statement still running at the
+  // deadline is interrupted (kDeadlineExceeded); a write is left to finish,
+  // since SQLite rolls back the whole transaction around an interrupted
+  // write, which inside a commit group would undo its neighbours. Waiting
+  // for another process's lock ends at the earlier of the deadline
+  // (kDeadlineExceeded) and busy.timeout (kAborted).
+  Result<Rows> execute(std::string_view sql, std::span<const Value> params, Deadline deadline);
 
-  // One or more statements without parameters (migrations, BEGIN/COMMIT).
-  Result<void> exec_script(const std::string& sql);
+  // One or more statements without parameters (migrations, BEGIN/COMMIT),
+  // bounded like a write.
+  Result<void> exec_script(const std::string& sql, Deadline deadline);
 
   // False once SQLite has ended the transaction on its own (some I/O and
   // out-of-memory errors roll the whole transaction back).
@@ -55,12 +65,18 @@ class SqliteConnection {
 
   SqliteConnection(sqlite3* db, SqliteBusyPolicy busy);
   static int on_busy(void* self, int attempts);
-  Result<sqlite3_stmt*> prepare(std::string_view sql);
-  Error last_error() const;
+  static int on_progress(void* self);
+  Result<sqlite3_stmt*> prepare(std::string_view sql, Deadline deadline);
+  Error last_error(std::string_view statement, Deadline deadline) const;
+  // Starts a call: lock waits end at the earlier of the deadline and now +
+  // busy.timeout.
+  void bound_lock_waits(Deadline deadline);
 
   sqlite3* db_;
   SqliteBusyPolicy busy_;
-  std::chrono::steady_clock::time_point busy_since_{};
+  Deadline::Clock::time_point busy_until_{};
+  // Set while a read-only statement runs: the progress handler stops it then.
+  std::optional<Deadline::Clock::time_point> interrupt_at_;
 
   // LRU of prepared statements keyed by SQL text; the map's keys view the
   // strings held by the list nodes.
@@ -69,8 +85,14 @@ class SqliteConnection {
   std::unordered_map<std::string_view, CacheList::iterator> cache_;
 };
 
-// SQLITE_BUSY/LOCKED -> kAborted (retry the transaction),
-// SQLITE_CONSTRAINT -> kConflict, anything else -> kInternal.
-Error map_sqlite_error(int code, std::string_view message);
+// SQLITE_BUSY/LOCKED -> kAborted (retry the transaction), or
+// kDeadlineExceeded when the caller's deadline is why the wait ended;
+// SQLITE_INTERRUPT -> kDeadlineExceeded; SQLITE_CONSTRAINT -> kConflict;
+// a full disk or an I/O error -> kUnavailable; anything else -> kInternal.
+ErrorCode sqlite_error_code(int code, bool deadline_passed) noexcept;
+
+// The caller's Error for a SQLite failure; the message is logged.
+Error sqlite_failure(int code, std::string_view message, std::string_view statement = {},
+                     bool deadline_passed = false);
 
 }  // namespace cafe::sql::internal

@@ -220,18 +220,13 @@ asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::lo
 }
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::write(Change change) {
-  auto version = std::make_shared<std::int64_t>(0);
   // DESIGN §9: the body is a named local, not a temporary inside co_await.
-  sql::TransactionBody body = [change = std::move(change), version](sql::Transaction& tx) -> Result<void> {
-    if (auto changed = change(tx); !changed) return changed;
-    auto v = bump_version(tx);
-    if (!v) return v.error();
-    *version = *v;
-    return {};
+  auto body = [change = std::move(change)](sql::Transaction& tx) -> Result<std::int64_t> {
+    if (auto changed = change(tx); !changed) return changed.error();
+    return bump_version(tx);
   };
-  auto done = co_await db_.transact(std::move(body));
-  if (!done) co_return done.error();
-  co_return *version;
+  auto done = db_.transact<std::int64_t>(std::move(body));
+  co_return co_await std::move(done);
 }
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input) {

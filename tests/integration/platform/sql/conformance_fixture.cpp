@@ -1,7 +1,11 @@
 #include "conformance_fixture.h"
 
+#include "platform/telemetry/log.h"
+
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 namespace cafe::sql::testing {
@@ -52,12 +56,14 @@ void DatabaseConformance::TearDown() {
 }
 
 std::unique_ptr<Database> DatabaseConformance::open(Knobs knobs) {
-  auto db =
-      is_sqlite()
-          ? open_sqlite(
-                {.path = sqlite_path_, .reader_threads = knobs.threads, .queue_limit = knobs.queue_limit})
-          : open_postgres(
-                {.conninfo = conninfo_, .pool_size = knobs.threads, .queue_limit = knobs.queue_limit});
+  auto db = is_sqlite() ? open_sqlite({.path = sqlite_path_,
+                                       .reader_threads = knobs.threads,
+                                       .queue_limit = knobs.queue_limit,
+                                       .breaker = knobs.breaker})
+                        : open_postgres({.conninfo = conninfo_,
+                                         .pool_size = knobs.threads,
+                                         .queue_limit = knobs.queue_limit,
+                                         .breaker = knobs.breaker});
   EXPECT_TRUE(db) << db.error().detail;
   if (!db) return nullptr;
   EXPECT_EQ((*db)->backend(), GetParam());
@@ -83,6 +89,29 @@ std::int64_t count(Database& db, const std::string& table) {
   if (rows.size() != 1) return -1;
   const auto n = as_int(rows.rows[0][0]);
   return n ? *n : -1;
+}
+
+LogCapture::LogCapture() {
+  std::string dir = (std::filesystem::temp_directory_path() / "cafe-log-XXXXXX").string();
+  if (mkdtemp(dir.data()) == nullptr) return;
+  dir_ = dir;
+  started_ = telemetry::init_logging(
+                 {.service = "sql-test", .min_level = telemetry::Level::kDebug, .path = dir_ + "/store.log"})
+                 .has_value();
+}
+
+LogCapture::~LogCapture() {
+  telemetry::shutdown_logging();
+  std::error_code ignored;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string LogCapture::text() {
+  telemetry::shutdown_logging();
+  std::ifstream in(dir_ + "/store.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseConformance, ::testing::Values("sqlite", "postgres"),

@@ -27,6 +27,7 @@ const std::vector<Migration>& three_migrations();
 struct Knobs {
   std::size_t queue_limit = 4096;
   int threads = 4;  // postgres pool size; sqlite readers
+  StoreBreakerOptions breaker{};
 };
 
 class DatabaseConformance : public ::testing::TestWithParam<std::string> {
@@ -58,6 +59,21 @@ T run(boost::asio::awaitable<T> op) {
 // One query, run to completion; fails the test on error.
 Rows query(Database& db, std::string sql, std::vector<Value> params = {});
 std::int64_t count(Database& db, const std::string& table);
+
+// Captures what the process logs while it lives (telemetry is global: one
+// at a time).
+class LogCapture {
+ public:
+  LogCapture();
+  ~LogCapture();
+  bool started() const { return started_; }
+  // Everything logged so far; stops the capture, so call it once, at the end.
+  std::string text();
+
+ private:
+  std::string dir_;
+  bool started_ = false;
+};
 
 // Waits a bounded time so that a bug shows as a failure, not a hung test.
 template <class T>

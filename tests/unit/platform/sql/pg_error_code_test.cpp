@@ -20,6 +20,19 @@ TEST(PgErrorCode, LostConnectionsAndShutdownsAreUnavailable) {
   EXPECT_EQ(pg_error_code("57P01"), ErrorCode::kUnavailable);
 }
 
+TEST(PgErrorCode, AReadOnlyServerIsUnavailableSoThatThePoolFindsThePrimary) {
+  EXPECT_EQ(pg_error_code("25006"), ErrorCode::kUnavailable);
+}
+
+TEST(PgErrorCode, ALockNotTakenWithNowaitRetriesTheTransaction) {
+  EXPECT_EQ(pg_error_code("55P03"), ErrorCode::kAborted);
+}
+
+TEST(PgErrorCode, AServerOutOfResourcesIsUnavailable) {
+  EXPECT_EQ(pg_error_code("53100"), ErrorCode::kUnavailable);
+  EXPECT_EQ(pg_error_code("53300"), ErrorCode::kUnavailable);
+}
+
 TEST(PgErrorCode, StatementTimeoutIsADeadline) {
   EXPECT_EQ(pg_error_code("57014"), ErrorCode::kDeadlineExceeded);
 }

@@ -70,5 +70,26 @@ TEST(TransactionControl, AcceptsOrdinaryStatements) {
   EXPECT_FALSE(is_transaction_control(""));
 }
 
+TEST(StripRowLocks, RemovesEveryLockingClause) {
+  EXPECT_EQ(strip_row_locks("SELECT qty FROM stock WHERE id = ? FOR UPDATE"),
+            "SELECT qty FROM stock WHERE id = ?");
+  EXPECT_EQ(strip_row_locks("select qty from stock for update;"), "select qty from stock;");
+  EXPECT_EQ(strip_row_locks("SELECT 1 FROM a FOR NO KEY UPDATE NOWAIT"), "SELECT 1 FROM a");
+  EXPECT_EQ(strip_row_locks("SELECT 1 FROM a, b FOR SHARE OF a, \"b\" SKIP LOCKED"), "SELECT 1 FROM a, b");
+  EXPECT_EQ(strip_row_locks("SELECT 1 FROM a FOR KEY SHARE\n  -- why\n"), "SELECT 1 FROM a\n  -- why\n");
+  EXPECT_EQ(strip_row_locks("SELECT * FROM (SELECT id FROM a FOR UPDATE) AS x"),
+            "SELECT * FROM (SELECT id FROM a) AS x");
+}
+
+TEST(StripRowLocks, LeavesOtherTextAlone) {
+  EXPECT_EQ(strip_row_locks("SELECT 'FOR UPDATE' AS f -- FOR UPDATE"),
+            "SELECT 'FOR UPDATE' AS f -- FOR UPDATE");
+  EXPECT_EQ(strip_row_locks("CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW BEGIN SELECT 1; END"),
+            "CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW BEGIN SELECT 1; END");
+  EXPECT_EQ(strip_row_locks("SELECT forupdate, \"for update\" FROM t"),
+            "SELECT forupdate, \"for update\" FROM t");
+  EXPECT_EQ(strip_row_locks("UPDATE t SET n = n - 1 WHERE id = ?"), "UPDATE t SET n = n - 1 WHERE id = ?");
+}
+
 }  // namespace
 }  // namespace cafe::sql::internal
