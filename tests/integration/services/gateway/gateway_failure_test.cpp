@@ -86,7 +86,12 @@ TEST_F(GatewayFailure, EjectsAReplicaThatKeepsFailingAndServesFromTheOthers) {
 TEST_F(GatewayFailure, AddsAndDrainsTargetsAtRunTime) {
   TestServer first(upstreams_.ioc());
   TestServer second(upstreams_.ioc());
-  second.on_request([](const Seen& seen, int) { return Script{.delay = is_api(seen) ? 400ms : 0ms}; });
+  std::atomic<int> second_api{0};
+  second.on_request([&](const Seen& seen, int) {
+    if (!is_api(seen)) return Script{};
+    second_api.fetch_add(1);
+    return Script{.delay = 400ms};
+  });
   start_gateway({});
   EXPECT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 503) << "no targets yet";
 
@@ -112,7 +117,9 @@ TEST_F(GatewayFailure, AddsAndDrainsTargetsAtRunTime) {
   const int first_before = first.requests("GET");
   auto in_flight =
       std::async(std::launch::async, [&] { return get(gateway_.port, "/api/menu/items/latte"); });
-  std::this_thread::sleep_for(100ms);
+  const auto arrived_by = std::chrono::steady_clock::now() + 5s;
+  while (second_api.load() == 0 && std::chrono::steady_clock::now() < arrived_by)
+    std::this_thread::sleep_for(5ms);
   EXPECT_EQ(drain(second).status, 202);
   EXPECT_EQ(in_flight.get().status, 200) << "the in-flight request on a draining target finishes";
   EXPECT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 503) << "both draining: nothing in rotation";
