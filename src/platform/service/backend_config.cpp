@@ -1,9 +1,44 @@
-#include "app/backends.h"
+#include "platform/service/backend_config.h"
+
+#include "platform/config/map_reader.h"
 
 #include <filesystem>
 #include <system_error>
 
-namespace cafe::app {
+namespace cafe::service {
+namespace {
+
+constexpr milliseconds kMs{1};
+
+}  // namespace
+
+void read_sql_config(config::MapReader& r, SqlConfig& c) {
+  r.one_of("backend", c.backend, {"sqlite", "postgres"});
+  r.section("sqlite", [&](config::MapReader& s) {
+    s.field("path", c.sqlite_path).field("reader_threads", c.sqlite_reader_threads, 1, 16);
+  });
+  r.section("postgres", [&](config::MapReader& p) {
+    p.field("conninfo", c.postgres_conninfo)
+        .field("pool_size", c.postgres_pool_size, 1, 64)
+        .field("connect_timeout", c.postgres_connect_timeout, 100 * kMs, milliseconds(60'000))
+        .field("statement_timeout", c.postgres_statement_timeout, 10 * kMs, milliseconds(600'000));
+  });
+}
+
+void read_cache_config(config::MapReader& r, CacheConfig& c) {
+  r.one_of("backend", c.backend, {"memory", "redis"});
+  r.section("memory", [&](config::MapReader& m) {
+    m.field("max_entries", c.memory_max_entries, 1, 10'000'000)
+        .field("max_bytes", c.memory_max_bytes, 1024, std::size_t{16} << 30);
+  });
+  r.section("redis", [&](config::MapReader& m) {
+    m.field("host", c.redis_host)
+        .field("port", c.redis_port, 1, 65535)
+        .field("connect_timeout", c.redis_connect_timeout, 10 * kMs, milliseconds(60'000))
+        .field("command_timeout", c.redis_command_timeout, kMs, milliseconds(60'000))
+        .field("key_prefix", c.redis_key_prefix);
+  });
+}
 
 Result<std::unique_ptr<sql::Database>> open_database(const SqlConfig& config, const std::string& data_dir,
                                                      const std::string& service) {
@@ -44,4 +79,4 @@ std::unique_ptr<cache::Cache> open_cache(const CacheConfig& config) {
       {.max_entries = config.memory_max_entries, .max_bytes = config.memory_max_bytes});
 }
 
-}  // namespace cafe::app
+}  // namespace cafe::service
