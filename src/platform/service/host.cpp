@@ -173,6 +173,11 @@ Result<void> Host::run_shutdown() {
                     {"tasks_running", std::string_view(tasks)},
                     {"connections_open", server_ ? server_->active_connections() : std::size_t{0}},
                     {"timeout_ms", options_.shutdown_timeout.count()}});
+    if (!tasks.empty()) {
+      Error with_tasks = outcome.error();
+      with_tasks.detail += "; background tasks still running: " + tasks;
+      return with_tasks;
+    }
   }
   return outcome;
 }
