@@ -176,6 +176,14 @@ std::string PostgresServer::conninfo_for(const std::string& dbname) const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + kSuperuser + " dbname=" + dbname;
 }
 
+int PostgresServer::postmaster_pid() const {
+  if (!running_) return 0;
+  std::ifstream in(dir_ + "/data/postmaster.pid");
+  int pid = 0;
+  in >> pid;
+  return in ? pid : 0;
+}
+
 Result<std::string> PostgresServer::create_database(const std::string& name) {
   const std::string log = dir_ + "/createdb-" + std::to_string(getpid()) + ".log";
   // createdb connects as the cluster's superuser over TCP; any OS user may run it.

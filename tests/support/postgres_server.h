@@ -35,6 +35,11 @@ class PostgresServer {
 
   int port() const noexcept { return port_; }
 
+  // The postmaster's process id (the first line of its postmaster.pid), or
+  // 0 when it is not running. Tests freeze the server (SIGSTOP) through it
+  // to make a database that stops answering.
+  int postmaster_pid() const;
+
  private:
   PostgresServer() = default;
   Result<void> launch();
