@@ -34,7 +34,6 @@ class RunningService {
   Result<void> stop() { return host_->shutdown(); }
   // stop(), for callers that stop and then wait.
   void join() { (void)host_->shutdown(); }
-  Result<void> run_until_signal() { return host_->run_until_signal(); }
 
   std::uint16_t port() const { return host_->port(); }
   std::string address() const { return host_->address(); }

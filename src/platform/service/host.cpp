@@ -7,7 +7,6 @@
 #include "platform/service/concurrency_limiter.h"
 #include "platform/service/stress_routes.h"
 #include "platform/service/task_group.h"
-#include "platform/service/termination_signals.h"
 #include "platform/telemetry/log.h"
 #include "platform/telemetry/metrics.h"
 
@@ -180,14 +179,6 @@ Result<void> Host::run_shutdown() {
     }
   }
   return outcome;
-}
-
-Result<void> Host::run_until_signal() {
-  TerminationSignals signals;
-  if (auto started = start(); !started) return started.error();
-  const int received = signals.wait();
-  telemetry::log(telemetry::Level::kInfo, "shutdown_began", {{"signal", received}});
-  return shutdown();
 }
 
 }  // namespace cafe::service

@@ -1,8 +1,9 @@
 // One service assembled on the kit and listening: its backends (opened,
 // fault-wrapped, migrated), context, routes behind the shared pipeline and
 // their concurrency limits, the stress routes, the HTTP server, and the
-// ordered shutdown. `cloudcafe serve` runs one until a signal; integration
-// tests start several in-process on ephemeral ports.
+// ordered shutdown. `cloudcafe serve` runs one until a signal
+// (TerminationSignals); integration tests start several in-process on
+// ephemeral ports.
 #pragma once
 
 #include "platform/core/error.h"
@@ -80,9 +81,6 @@ class Host {
   // running) when the timeout passes first. Idempotent: later calls return
   // the first outcome. Callable from any thread but an I/O thread.
   Result<void> shutdown();
-
-  // start(), wait for SIGINT or SIGTERM, shutdown().
-  Result<void> run_until_signal();
 
   std::uint16_t port() const;
   std::string address() const;

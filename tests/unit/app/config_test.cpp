@@ -114,6 +114,40 @@ gateway:
   EXPECT_DOUBLE_EQ(gateway_of(*c).rate_limit_per_second, 50.5);
 }
 
+TEST(AppConfig, ReadsTheKitsSections) {
+  auto c = parse(R"(
+shutdown:
+  timeout: 20s
+stress:
+  max_threads: 1
+menu:
+  limits:
+    max_in_flight_per_route: 64
+    dependencies: {store: {max_in_flight: 8}}
+)");
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->shutdown.timeout, 20'000ms);
+  EXPECT_EQ(c->stress.max_threads, 1);
+  const auto* menu = c->services.find("menu");
+  ASSERT_NE(menu, nullptr);
+  EXPECT_EQ(menu->limits.route_max_in_flight, 64u);
+  EXPECT_EQ(menu->limits.dependencies.at("store"), 8u);
+  EXPECT_EQ(c->services.find("gateway")->limits.route_max_in_flight, 1000u);
+}
+
+TEST(AppConfig, TheShutdownDeadlineMustOutlastTheDrain) {
+  const std::string e = error_of("http:\n  drain_timeout: 10s\nshutdown:\n  timeout: 10s\n");
+  EXPECT_TRUE(has(e, "shutdown.timeout")) << e;
+  EXPECT_TRUE(has(e, "http.drain_timeout")) << e;
+}
+
+TEST(AppConfig, EverySectionOfARegisteredServiceIsKnown) {
+  EXPECT_TRUE(parse("menu: {}\ngateway: {}\n"));
+  const std::string e = error_of("order: {}\n");
+  EXPECT_TRUE(has(e, "order")) << e;
+  EXPECT_TRUE(has(e, "unknown key")) << e;
+}
+
 TEST(AppConfig, UnknownKeyNamesItsPathAndSuggestsTheNearest) {
   const std::string e = error_of("http:\n  thread: 2\n");
   EXPECT_TRUE(has(e, "http.thread")) << e;

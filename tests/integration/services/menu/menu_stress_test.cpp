@@ -136,6 +136,24 @@ TEST_F(MenuStress, TheCompatibilityPathStartsTheRunWithTheReferenceDefaults) {
   EXPECT_EQ(wait_until_ended().at("state").as_string(), "stopped");
 }
 
+TEST_F(MenuStress, TheCompatibilityPathWorksThroughTheGateway) {
+  config_.service<gateway::GatewayConfig>("gateway").targets = {{"menu", {menu_.address}}};
+  auto gateway = start_service("gateway", config_, dir_.path().string());
+  ASSERT_NE(gateway.port, 0);
+  const auto give_up = std::chrono::steady_clock::now() + 5s;
+  while (get(gateway.port, "/health/ready").status != 200 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(20ms);
+  }
+  for (const std::string path : {"/stress/menu-sync", "/api/stress/menu-sync"}) {
+    auto res = send_request(gateway.port, {"POST", path, {kJson, kAdmin}, R"({"duration_seconds": 30})"});
+    ASSERT_EQ(res.status, 200) << path << ": " << res.body;
+    EXPECT_EQ(json_of(res).at("scenario").as_string(), "menu_sync_storm");
+    ASSERT_EQ(stop().status, 200);
+    wait_until_ended();
+  }
+  gateway.stop();
+}
+
 TEST_F(MenuStress, AShutdownEndsARunningScenario) {
   ASSERT_EQ(post("/admin/stress/menu-sync", R"({"duration_seconds": 600, "target_cpu": 30})").status, 202);
   const auto stopping = std::chrono::steady_clock::now();
