@@ -97,7 +97,7 @@ const Config& config_of(const std::any& config, const std::string& service) {
 }  // namespace internal
 
 template <class Config>
-Definition define(Spec<Config> spec) {
+Definition define(const Spec<Config>& spec) {
   Definition d;
   d.name = spec.name;
   d.description = spec.description;

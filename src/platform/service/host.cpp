@@ -20,7 +20,9 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
   std::unique_ptr<Host> host(new Host(definition, std::move(options)));
   Host& h = *host;
   const std::string& name = definition.name;
-  const std::any config = section.config.has_value() ? section.config : definition.default_config();
+  // Kept by the host: the service may hold on to its config.
+  h.config_ = section.config.has_value() ? section.config : definition.default_config();
+  const std::any& config = h.config_;
   h.metrics_ = std::make_unique<telemetry::Metrics>(name);
 
   if (definition.database) {

@@ -15,6 +15,7 @@
 #include "platform/service/shutdown_sequence.h"
 #include "platform/service/stress_runner.h"
 
+#include <any>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -96,6 +97,7 @@ class Host {
 
   Definition definition_;
   HostOptions options_;
+  std::any config_;  // the service's typed config; the factory gets a reference
   // Declared in dependency order; destroyed in reverse: the service goes
   // before the server (its timers belong to the server's io_contexts), the
   // backends last.
