@@ -1,5 +1,6 @@
 // cloudcafe: one binary for every service and, later, the lab's tools.
 #include "app/serve.h"
+#include "app/services.h"
 
 #include <CLI/CLI.hpp>
 
@@ -17,11 +18,14 @@ int main(int argc, char** argv) {
   CLI::App cli{"CloudCafe: a coffee-ordering platform and resilience lab"};
   cli.require_subcommand(1);
 
+  const auto& registry = cafe::app::services();
+  std::string services_help = "Run one service until SIGINT or SIGTERM. Services:";
+  for (const auto& d : registry.definitions()) services_help += "\n  " + d.name + ": " + d.description;
   cafe::app::ServeArgs serve;
-  auto* serve_cmd = cli.add_subcommand("serve", "Run one service until SIGINT or SIGTERM");
-  serve_cmd->add_option("service", serve.service, "menu | gateway")
+  auto* serve_cmd = cli.add_subcommand("serve", services_help);
+  serve_cmd->add_option("service", serve.service, "One of: " + registry.joined_names())
       ->required()
-      ->check(CLI::IsMember({"menu", "gateway"}));
+      ->check(CLI::IsMember(registry.names()));
   serve_cmd->add_option("--config", serve.config_path,
                         "YAML config file (CLOUDCAFE_* variables override it)");
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: the OS picks)");

@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include "app/services.h"
 #include "platform/config/document.h"
 #include "platform/config/env_overrides.h"
 #include "platform/config/map_reader.h"
@@ -26,90 +27,11 @@ void read_http(config::MapReader& r, HttpConfig& c) {
       .field("drain_timeout", c.drain_timeout, kMs, hours(1));
 }
 
-void read_sql(config::MapReader& r, SqlConfig& c) {
-  r.one_of("backend", c.backend, {"sqlite", "postgres"});
-  r.section("sqlite", [&](config::MapReader& s) {
-    s.field("path", c.sqlite_path).field("reader_threads", c.sqlite_reader_threads, 1, 16);
-  });
-  r.section("postgres", [&](config::MapReader& p) {
-    p.field("conninfo", c.postgres_conninfo)
-        .field("pool_size", c.postgres_pool_size, 1, 64)
-        .field("connect_timeout", c.postgres_connect_timeout, 100 * kMs, milliseconds(60'000))
-        .field("statement_timeout", c.postgres_statement_timeout, 10 * kMs, milliseconds(600'000));
-  });
-}
-
-void read_cache(config::MapReader& r, CacheConfig& c) {
-  r.one_of("backend", c.backend, {"memory", "redis"});
-  r.section("memory", [&](config::MapReader& m) {
-    m.field("max_entries", c.memory_max_entries, 1, 10'000'000)
-        .field("max_bytes", c.memory_max_bytes, 1024, std::size_t{16} << 30);
-  });
-  r.section("redis", [&](config::MapReader& m) {
-    m.field("host", c.redis_host)
-        .field("port", c.redis_port, 1, 65535)
-        .field("connect_timeout", c.redis_connect_timeout, 10 * kMs, milliseconds(60'000))
-        .field("command_timeout", c.redis_command_timeout, kMs, milliseconds(60'000))
-        .field("key_prefix", c.redis_key_prefix);
-  });
-}
-
-void read_gateway(config::MapReader& r, GatewayConfig& c) {
-  r.list("routes", [&](config::MapReader& route) {
-    GatewayRoute entry;
-    route.required("path").required("group").field("path", entry.path).field("group", entry.group);
-    c.routes.push_back(std::move(entry));
-  });
-  r.each("targets", [&](std::string_view group, config::MapReader& g) {
-    std::vector<std::string> addresses;
-    g.required("addresses").field("addresses", addresses);
-    c.targets.emplace_back(std::string(group), std::move(addresses));
-  });
-  r.section("health_check", [&](config::MapReader& h) {
-    h.field("path", c.health_path)
-        .field("interval", c.health_interval, 10 * kMs, milliseconds(600'000))
-        .field("timeout", c.health_timeout, kMs, milliseconds(60'000))
-        .field("rise", c.health_rise, 1, 100)
-        .field("fall", c.health_fall, 1, 100);
-  });
-  r.section("rate_limit", [&](config::MapReader& l) {
-    l.field("enabled", c.rate_limit_enabled)
-        .field("per_second", c.rate_limit_per_second, 0.001, 1e9)
-        .field("burst", c.rate_limit_burst, 1, 1e9)
-        .field("max_clients", c.rate_limit_max_clients, 1, 10'000'000);
-  });
-  r.field("panic_threshold", c.panic_threshold, 0.0, 1.0);
-  r.section("outlier_detection", [&](config::MapReader& o) {
-    o.field("enabled", c.outlier_enabled)
-        .field("consecutive_failures", c.outlier_consecutive_failures, 1, 1000)
-        .field("base_ejection", c.outlier_base_ejection, 10 * kMs, milliseconds(600'000))
-        .field("max_ejection", c.outlier_max_ejection, 10 * kMs, hours(1))
-        .field("count_5xx", c.outlier_count_5xx);
-  });
-  r.section("upstream", [&](config::MapReader& u) {
-    u.field("connect_timeout", c.upstream_connect_timeout, kMs, milliseconds(60'000))
-        .field("deadline", c.upstream_deadline, kMs, milliseconds(600'000))
-        .field("max_connections", c.upstream_max_connections, 1, 100'000)
-        .field("max_attempts", c.upstream_max_attempts, 1, 5)
-        .field("per_try_share", c.upstream_per_try_share, 0.05, 1.0)
-        .field("max_body_bytes", c.max_body_bytes, 1024, std::size_t{64} << 20);
-  });
-}
-
 }  // namespace
-
-std::vector<GatewayRoute> default_gateway_routes() {
-  return {
-      {"/api/menu/**", "menu"},           {"/api/stores", "menu"},
-      {"/api/stores/**", "menu"},         {"/api/stores/{store_id}/queue", "order"},
-      {"/api/orders/**", "order"},        {"/api/inventory/**", "inventory"},
-      {"/api/payments/**", "payment"},    {"/api/loyalty/**", "loyalty"},
-      {"/api/analytics/**", "analytics"},
-  };
-}
 
 Result<AppConfig> parse_config(std::string_view yaml, std::string source_name,
                                std::span<const std::string> environment) {
+  const std::string source = source_name;
   auto document = config::parse_yaml(yaml, std::move(source_name));
   if (!document) return document.error();
   config::EnvOverrideOptions env_options;
@@ -127,17 +49,23 @@ Result<AppConfig> parse_config(std::string_view yaml, std::string source_name,
         .field("queue_limit", c.log.queue_limit, 16, 1'000'000);
   });
   r.section("admin", [&](config::MapReader& s) { s.field("token_file", c.admin.token_file); });
-  r.section("menu", [&](config::MapReader& s) {
-    s.section("store", [&](config::MapReader& t) { read_sql(t, c.menu.store); });
-    s.section("cache", [&](config::MapReader& t) {
-      read_cache(t, c.menu.cache);
-      t.field("ttl", c.menu.cache_ttl, 1000 * kMs, hours(24));
-    });
-    s.field("refresh_interval", c.menu.refresh_interval, 10 * kMs, milliseconds(600'000));
+  r.section("shutdown",
+            [&](config::MapReader& s) { s.field("timeout", c.shutdown.timeout, 100 * kMs, hours(1)); });
+  r.section("stress", [&](config::MapReader& s) { s.field("max_threads", c.stress.max_threads, 0, 1024); });
+  r.each("peers", [&](std::string_view peer, config::MapReader& p) {
+    std::vector<std::string> addresses;
+    p.required("addresses").field("addresses", addresses);
+    c.peers.emplace_back(std::string(peer), std::move(addresses));
   });
-  r.section("gateway", [&](config::MapReader& s) { read_gateway(s, c.gateway); });
+  c.services = service::read_sections(services(), r);
   if (auto done = r.finish(); !done) return done.error();
-  if (c.gateway.routes.empty()) c.gateway.routes = default_gateway_routes();
+  if (c.shutdown.timeout <= c.http.drain_timeout) {
+    return Error::invalid(source + ": shutdown.timeout (" + std::to_string(c.shutdown.timeout.count()) +
+                              " ms) must be longer than http.drain_timeout (" +
+                              std::to_string(c.http.drain_timeout.count()) +
+                              " ms): the drain is one of its phases",
+                          {{"shutdown.timeout", "must be longer than http.drain_timeout"}});
+  }
   return c;
 }
 

@@ -1,41 +1,16 @@
 #include "app/running_service.h"
 
-#include "app/gateway_app.h"
-#include "app/menu_app.h"
+#include "app/services.h"
 
 namespace cafe::app {
 
-Result<std::unique_ptr<ServiceApp>> make_service_app(const std::string& service, const AppConfig& config,
-                                                     const RunOptions& options, telemetry::Metrics& metrics,
-                                                     faults::Registry& faults) {
-  if (service == "menu") return make_menu_app(config, options.data_dir, faults);
-  if (service == "gateway") return make_gateway_app(config, &metrics.registry(), faults);
-  return Error::invalid("unknown service '" + service + "'; this build serves: menu, gateway");
-}
-
-Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& config,
-                                                               const RunOptions& options) {
-  std::unique_ptr<RunningService> rs(new RunningService());
-  rs->metrics_ = std::make_unique<telemetry::Metrics>(options.service);
-  auto app = make_service_app(options.service, config, options, *rs->metrics_, rs->faults_);
-  if (!app) return app.error();
-  rs->app_ = std::move(*app);
-  if (auto added = rs->app_->add_routes(rs->router_); !added) return added.error();
-
-  ServiceApp* raw_app = rs->app_.get();
-  http::ServiceOptions pipeline_options{
-      .service = options.service,
-      .replica = options.replica,
-      .admin_token = options.admin_token,
-      .access_log = config.log.access_log,
-      .ready = [raw_app] { return raw_app->ready(); },
-      .health_detail = [raw_app](boost::json::object& out) { raw_app->describe_health(out); },
-  };
-  rs->pipeline_ = std::make_unique<http::HttpService>(std::move(pipeline_options), rs->router_, *rs->metrics_,
-                                                      rs->faults_);
-  if (auto sealed = rs->pipeline_->seal(); !sealed) return sealed.error();
-
-  http::ServerOptions server_options{
+service::HostOptions host_options(const AppConfig& config, const RunOptions& options) {
+  service::HostOptions out;
+  out.replica = options.replica;
+  out.data_dir = options.data_dir;
+  out.admin_token = options.admin_token;
+  out.access_log = config.log.access_log;
+  out.server = http::ServerOptions{
       .host = options.host,
       .port = options.port,
       .threads = config.http.threads,
@@ -46,27 +21,25 @@ Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& 
       .drain_timeout = config.http.drain_timeout,
       .max_connections = config.http.max_connections,
   };
-  rs->server_ = std::make_unique<http::Server>(server_options, *rs->pipeline_);
-  if (auto listening = rs->server_->listen(); !listening) return listening.error();
-  rs->app_->start(*rs->server_);
-  faults::Registry* faults = &rs->faults_;
-  rs->server_->on_stop([raw_app, faults] {
-    faults->shut_down();  // nothing injected may hold the drain
-    raw_app->stop();
-  });
-  return rs;
+  out.shutdown_timeout = config.shutdown.timeout;
+  out.stress.max_threads = config.stress.max_threads;
+  out.peers = config.peers;
+  return out;
 }
 
-RunningService::~RunningService() {
-  if (server_) {
-    server_->stop();
-    server_->join();
+Result<std::unique_ptr<RunningService>> RunningService::create(const AppConfig& config,
+                                                               const RunOptions& options) {
+  const service::Definition* definition = services().find(options.service);
+  if (!definition) {
+    return Error::invalid("unknown service '" + options.service +
+                          "'; this build serves: " + services().joined_names());
   }
-  if (app_) app_->stop();
-  // The app's timers and clients belong to the server's io_contexts: they
-  // must go before the contexts do.
-  app_.reset();
-  server_.reset();
+  const service::ServiceSection* section = config.services.find(options.service);
+  const service::ServiceSection defaults{.config = definition->default_config(), .limits = {}};
+  auto host =
+      service::Host::create(*definition, section ? *section : defaults, host_options(config, options));
+  if (!host) return host.error();
+  return std::unique_ptr<RunningService>(new RunningService(std::move(*host)));
 }
 
 }  // namespace cafe::app

@@ -1,16 +1,13 @@
-// One service assembled and listening: the app, its router and pipeline,
-// metrics, faults and the HTTP server. `serve` runs one until a signal;
-// integration tests start several in-process on ephemeral ports.
+// One service from the registry, assembled on the kit (service::Host) with
+// the process config: `serve` runs one until a signal; integration tests
+// start several in-process on ephemeral ports.
 #pragma once
 
 #include "app/config.h"
-#include "app/service_app.h"
 #include "platform/faults/fault.h"
-#include "platform/http/router.h"
-#include "platform/http/server.h"
-#include "platform/http/service.h"
-#include "platform/telemetry/metrics.h"
+#include "platform/service/host.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,35 +26,26 @@ struct RunOptions {
 class RunningService {
  public:
   // Builds the service and binds its port; serving starts with start().
+  // kInvalidArgument naming the registered services for an unknown name.
   static Result<std::unique_ptr<RunningService>> create(const AppConfig& config, const RunOptions& options);
-  ~RunningService();
 
-  void start() { server_->start(); }
-  void stop() { server_->stop(); }
-  void join() { server_->join(); }
-  void run_until_signal() { server_->run_until_signal(); }
+  Result<void> start() { return host_->start(); }
+  // The ordered shutdown (service::Host::shutdown); blocking, idempotent.
+  Result<void> stop() { return host_->shutdown(); }
+  // stop(), for callers that stop and then wait.
+  void join() { (void)host_->shutdown(); }
 
-  std::uint16_t port() const { return server_->port(); }
-  std::string address() const { return server_->address(); }
-  http::Server& server() { return *server_; }
-  faults::Registry& faults() { return faults_; }
+  std::uint16_t port() const { return host_->port(); }
+  std::string address() const { return host_->address(); }
+  faults::Registry& faults() { return host_->faults(); }
+  service::Host& host() { return *host_; }
 
  private:
-  RunningService() = default;
-
-  // Declared in dependency order: the app uses metrics and faults; the
-  // router's handlers use the app.
-  std::unique_ptr<telemetry::Metrics> metrics_;
-  faults::Registry faults_;
-  std::unique_ptr<ServiceApp> app_;
-  http::Router router_;
-  std::unique_ptr<http::HttpService> pipeline_;
-  std::unique_ptr<http::Server> server_;
+  explicit RunningService(std::unique_ptr<service::Host> host) : host_(std::move(host)) {}
+  std::unique_ptr<service::Host> host_;
 };
 
-// The app for a service name, or kInvalidArgument naming the known ones.
-Result<std::unique_ptr<ServiceApp>> make_service_app(const std::string& service, const AppConfig& config,
-                                                     const RunOptions& options, telemetry::Metrics& metrics,
-                                                     faults::Registry& faults);
+// The kit's options for `options` under `config` (server, shutdown, stress).
+service::HostOptions host_options(const AppConfig& config, const RunOptions& options);
 
 }  // namespace cafe::app

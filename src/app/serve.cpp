@@ -1,10 +1,12 @@
 #include "app/serve.h"
 
 #include "app/running_service.h"
+#include "platform/service/termination_signals.h"
 #include "platform/telemetry/log.h"
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -90,8 +92,15 @@ int serve(const ServeArgs& args) {
     telemetry::shutdown_logging();
     return fail("serve " + args.service, running.error());
   }
+  service::TerminationSignals signals;  // caught from here on, before serving begins
+  if (auto started = (*running)->start(); !started) {
+    running->reset();
+    telemetry::shutdown_logging();
+    return fail("serve " + args.service, started.error());
+  }
   if (!args.ready_file.empty()) {
     if (auto written = write_file_atomically(args.ready_file, (*running)->address() + "\n"); !written) {
+      running->reset();
       telemetry::shutdown_logging();
       return fail("ready file", written.error());
     }
@@ -100,7 +109,17 @@ int serve(const ServeArgs& args) {
                  {{"address", std::string_view((*running)->address())},
                   {"admin", token->has_value()},
                   {"threads", static_cast<std::int64_t>(config->http.threads)}});
-  (*running)->run_until_signal();
+  const int signal = signals.wait();
+  telemetry::log(telemetry::Level::kInfo, "shutdown_began", {{"signal", signal}});
+  if (auto stopped = (*running)->stop(); !stopped) {
+    // The host logged the phase and the tasks still running. Threads are
+    // stuck in that phase, so nothing may be destroyed: flush the log and
+    // leave at once.
+    telemetry::shutdown_logging();
+    std::fprintf(stderr, "cloudcafe: %s\n", stopped.error().detail.c_str());
+    std::fflush(stderr);
+    std::_Exit(kExitShutdownTimedOut);
+  }
   telemetry::log(telemetry::Level::kInfo, "stopped", {});
   running->reset();
   telemetry::shutdown_logging();

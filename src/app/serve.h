@@ -7,8 +7,11 @@
 
 namespace cafe::app {
 
+// Exit status when the shutdown did not finish within shutdown.timeout.
+inline constexpr int kExitShutdownTimedOut = 3;
+
 struct ServeArgs {
-  std::string service;      // menu | gateway
+  std::string service;      // a name from app::services()
   std::string config_path;  // empty: defaults + environment
   std::string listen;       // "host:port"; empty: 127.0.0.1:0 (the OS picks)
   std::string data_dir = "data";
@@ -17,7 +20,10 @@ struct ServeArgs {
   std::string replica;     // empty: "<service>-<pid>"
 };
 
-// Returns the process exit code; prints a one-line error on failure.
+// Returns the process exit code; prints a one-line error on failure. When
+// the shutdown overruns shutdown.timeout, logs what still runs and ends the
+// process at once with kExitShutdownTimedOut: a phase is stuck, so nothing
+// can be unwound.
 int serve(const ServeArgs& args);
 
 // Parses "host:port" (port 0..65535).

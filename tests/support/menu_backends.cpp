@@ -13,6 +13,7 @@ std::string backend_name(const MenuBackends& b) {
 
 bool configure_backends(const MenuBackends& backends, app::AppConfig& config,
                         const std::string& database_name) {
+  auto& menu_config = config.service<menu::MenuConfig>("menu");
   if (backends.store == "postgres") {
     PostgresServer* pg = PostgresServer::start_or_skip();
     if (!pg) return false;
@@ -21,16 +22,16 @@ bool configure_backends(const MenuBackends& backends, app::AppConfig& config,
       ADD_FAILURE() << "create database " << database_name << ": " << conninfo.error().detail;
       return false;
     }
-    config.menu.store.backend = "postgres";
-    config.menu.store.postgres_conninfo = *conninfo;
+    menu_config.store.backend = "postgres";
+    menu_config.store.postgres_conninfo = *conninfo;
   }
   if (backends.cache == "redis") {
     RedisServer* redis = RedisServer::start_or_skip();
     if (!redis) return false;
-    config.menu.cache.backend = "redis";
-    config.menu.cache.redis_port = redis->port();
+    menu_config.cache.backend = "redis";
+    menu_config.cache.redis_port = redis->port();
     // Each test gets its own keys: several tests share one Redis.
-    config.menu.cache.redis_key_prefix = "test:" + database_name + ":";
+    menu_config.cache.redis_key_prefix = "test:" + database_name + ":";
   }
   return true;
 }

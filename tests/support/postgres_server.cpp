@@ -177,6 +177,14 @@ std::string PostgresServer::conninfo_for(const std::string& dbname) const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + kSuperuser + " dbname=" + dbname;
 }
 
+int PostgresServer::postmaster_pid() const {
+  if (!running_) return 0;
+  std::ifstream in(dir_ + "/data/postmaster.pid");
+  int pid = 0;
+  in >> pid;
+  return in ? pid : 0;
+}
+
 Result<std::string> PostgresServer::create_database(const std::string& name) {
   const std::string log = dir_ + "/createdb-" + std::to_string(getpid()) + ".log";
   // createdb connects as the cluster's superuser over TCP; any OS user may run it.
@@ -198,14 +206,6 @@ PostgresServer::~PostgresServer() {
   if (!dir_.empty()) fs::remove_all(dir_, ignored);
 }
 
-Result<int> PostgresServer::postmaster_pid() const {
-  // The first line of postmaster.pid is the postmaster's pid.
-  std::istringstream pidfile(read_file(dir_ + "/data/postmaster.pid"));
-  int postmaster = 0;
-  if (!(pidfile >> postmaster) || postmaster <= 0) return Error::unavailable("no postmaster.pid in " + dir_);
-  return postmaster;
-}
-
 std::vector<int> PostgresServer::children_of(int parent) {
   std::vector<int> pids;
   std::error_code ec;
@@ -225,12 +225,12 @@ std::vector<int> PostgresServer::children_of(int parent) {
 }
 
 Result<void> PostgresServer::pause() {
-  auto postmaster = postmaster_pid();
-  if (!postmaster) return postmaster.error();
+  const int postmaster = postmaster_pid();
+  if (postmaster <= 0) return Error::unavailable("no postmaster.pid in " + dir_);
   // The postmaster first, so that no backend is started after the children
   // are listed.
-  if (kill(*postmaster, SIGSTOP) != 0) return Error::unavailable("cannot stop the postmaster");
-  for (const int pid : children_of(*postmaster)) {
+  if (kill(postmaster, SIGSTOP) != 0) return Error::unavailable("cannot stop the postmaster");
+  for (const int pid : children_of(postmaster)) {
     if (kill(pid, SIGSTOP) != 0 && errno != ESRCH)
       return Error::unavailable("cannot stop pid " + std::to_string(pid));
   }
@@ -238,14 +238,14 @@ Result<void> PostgresServer::pause() {
 }
 
 Result<void> PostgresServer::resume() {
-  auto postmaster = postmaster_pid();
-  if (!postmaster) return postmaster.error();
-  for (const int pid : children_of(*postmaster)) {
+  const int postmaster = postmaster_pid();
+  if (postmaster <= 0) return Error::unavailable("no postmaster.pid in " + dir_);
+  for (const int pid : children_of(postmaster)) {
     if (kill(pid, SIGCONT) != 0 && errno != ESRCH) {
       return Error::unavailable("cannot continue pid " + std::to_string(pid));
     }
   }
-  if (kill(*postmaster, SIGCONT) != 0) return Error::unavailable("cannot continue the postmaster");
+  if (kill(postmaster, SIGCONT) != 0) return Error::unavailable("cannot continue the postmaster");
   return ok();
 }
 

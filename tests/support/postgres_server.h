@@ -56,11 +56,15 @@ class PostgresServer {
     Result<void> paused_;
   };
 
+  // The postmaster's process id (the first line of its postmaster.pid), or
+  // 0 when it is not running. Tests freeze the server (SIGSTOP) through it
+  // to make a database that stops answering.
+  int postmaster_pid() const;
+
  private:
   PostgresServer() = default;
   Result<void> launch();
   std::string conninfo_for(const std::string& dbname) const;
-  Result<int> postmaster_pid() const;
   static std::vector<int> children_of(int parent);  // from /proc
 
   std::string bindir_;

@@ -28,13 +28,18 @@ app::AppConfig test_config() {
   app::AppConfig config;
   config.log.access_log = false;
   config.log.level = "warn";
-  config.menu.refresh_interval = std::chrono::milliseconds(50);
-  config.gateway.routes = app::default_gateway_routes();
-  config.gateway.health_interval = std::chrono::milliseconds(100);
-  config.gateway.health_timeout = std::chrono::milliseconds(200);
-  config.gateway.health_rise = 1;
-  config.gateway.health_fall = 1;
+  config.service<menu::MenuConfig>("menu").refresh_interval = std::chrono::milliseconds(50);
+  auto& gateway = config.service<gateway::GatewayConfig>("gateway");
+  gateway.health_interval = std::chrono::milliseconds(100);
+  gateway.health_timeout = std::chrono::milliseconds(200);
+  gateway.health_rise = 1;
+  gateway.health_fall = 1;
   return config;
+}
+
+void StartedService::stop() {
+  if (!service) return;
+  if (auto stopped = service->stop(); !stopped) ADD_FAILURE() << "shutdown: " << stopped.error().detail;
 }
 
 StartedService start_service(const std::string& name, const app::AppConfig& config,
@@ -53,7 +58,10 @@ StartedService start_service(const std::string& name, const app::AppConfig& conf
   out.service = std::move(*created);
   out.port = out.service->port();
   out.address = out.service->address();
-  out.service->start();
+  if (auto started = out.service->start(); !started) {
+    ADD_FAILURE() << "cannot start " << name << ": " << started.error().detail;
+    return {};
+  }
   return out;
 }
 

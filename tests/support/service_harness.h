@@ -4,6 +4,8 @@
 
 #include "app/config.h"
 #include "app/running_service.h"
+#include "services/gateway/gateway_config.h"
+#include "services/menu/menu_config.h"
 
 #include <filesystem>
 #include <memory>
@@ -34,12 +36,8 @@ struct StartedService {
   std::uint16_t port = 0;
   std::string address;
 
-  void stop() {
-    if (service) {
-      service->stop();
-      service->join();
-    }
-  }
+  // The ordered shutdown; fails the calling test when it overran.
+  void stop();
 };
 
 // Creates and starts `name` ("menu" | "gateway"); fails the calling test

@@ -21,6 +21,7 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <list>
 #include <mutex>
@@ -191,6 +192,9 @@ struct Server::Impl {
   std::once_flag started;
   std::vector<std::function<void()>> stop_callbacks;
   std::vector<std::function<void()>> drained_callbacks;
+  std::mutex exit_mutex;
+  std::condition_variable thread_exited;
+  std::size_t threads_running = 0;  // guarded by exit_mutex
 
   Impl(ServerOptions o, RequestHandler& h) : options(std::move(o)), handler(h) {}
 
@@ -254,7 +258,16 @@ void Server::start() {
   std::call_once(impl_->started, [this] {
     for (auto& w : impl_->workers) {
       asio::co_spawn(w->ctx, impl_->accept_loop(*w), log_exit("accept_loop"));
-      w->thread = std::thread([&ctx = w->ctx] { ctx.run(); });
+      {
+        std::lock_guard lock(impl_->exit_mutex);
+        ++impl_->threads_running;
+      }
+      w->thread = std::thread([&ctx = w->ctx, impl = impl_.get()] {
+        ctx.run();
+        std::lock_guard lock(impl->exit_mutex);
+        --impl->threads_running;
+        impl->thread_exited.notify_all();
+      });
     }
   });
 }
@@ -294,6 +307,17 @@ void Server::join() {
   for (auto& w : impl_->workers) {
     if (w->thread.joinable()) w->thread.join();
   }
+}
+
+bool Server::join_until(Deadline deadline) {
+  {
+    std::unique_lock lock(impl_->exit_mutex);
+    if (!impl_->thread_exited.wait_until(lock, deadline.at(), [&] { return impl_->threads_running == 0; })) {
+      return false;
+    }
+  }
+  join();
+  return true;
 }
 
 void Server::run_until_signal() {

@@ -8,6 +8,7 @@
 // transport limits and hands each request to a RequestHandler.
 #pragma once
 
+#include "platform/core/deadline.h"
 #include "platform/core/error.h"
 #include "platform/http/message.h"
 
@@ -74,6 +75,10 @@ class Server {
   void stop();
   // Waits until every I/O thread has finished.
   void join();
+  // join(), but gives up at `deadline`: false while an I/O thread still
+  // runs (work left on its io_context). Threads never started count as
+  // finished.
+  bool join_until(Deadline deadline);
   // start(), then stop() on SIGINT or SIGTERM, then join().
   void run_until_signal();
 

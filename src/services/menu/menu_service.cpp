@@ -3,37 +3,14 @@
 #include "platform/telemetry/log.h"
 #include "services/menu/domain/render.h"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <atomic>
 #include <cstdio>
 
 namespace cafe::menu {
 
 namespace asio = boost::asio;
 
-// The refresher's timer lives on the executor it runs on; stop() posts the
-// cancel there, so the timer is only ever touched by its own thread.
-struct MenuService::Refresher {
-  std::atomic<bool> stopping{false};
-  std::mutex mutex;
-  std::optional<asio::steady_timer> timer;  // guarded by mutex (created and cancelled on its executor)
-};
-
 MenuService::MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options)
-    : store_(store),
-      cache_(cache),
-      loader_(cache),
-      options_(options),
-      refresher_(std::make_shared<Refresher>()) {}
-
-MenuService::~MenuService() {
-  stop();
-}
+    : store_(store), cache_(cache), loader_(cache), options_(options) {}
 
 std::shared_ptr<const domain::Catalog> MenuService::catalog() const {
   std::lock_guard lock(mutex_);
@@ -52,7 +29,17 @@ void MenuService::install(std::shared_ptr<const domain::Catalog> catalog) {
                  {{"version", this->catalog()->version}, {"previous_version", old_version}});
 }
 
+Result<std::optional<service::ConcurrencyLimiter::Permit>> MenuService::store_permit() {
+  using Permit = std::optional<service::ConcurrencyLimiter::Permit>;
+  if (!options_.store_limit) return Permit{};
+  auto permit = options_.store_limit->try_acquire();
+  if (!permit) return permit.error();
+  return Permit{std::move(*permit)};
+}
+
 asio::awaitable<Result<void>> MenuService::refresh() {
+  auto permit = store_permit();
+  if (!permit) co_return permit.error();
   auto version = co_await store_.current_version();
   if (!version) co_return version.error();
   auto current = catalog();
@@ -69,38 +56,6 @@ asio::awaitable<Result<void>> MenuService::refresh() {
     (void)erased;  // a cache error here costs memory until the TTL, nothing else
   }
   co_return ok();
-}
-
-asio::awaitable<void> MenuService::run_refresher() {
-  auto executor = co_await asio::this_coro::executor;
-  auto state = refresher_;
-  while (!state->stopping) {
-    {
-      std::lock_guard lock(state->mutex);
-      state->timer.emplace(executor, options_.refresh_interval);
-    }
-    auto [ec] = co_await state->timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec || state->stopping) break;
-    auto refreshed = co_await refresh();
-    if (!refreshed) {
-      telemetry::log(telemetry::Level::kWarn, "catalog_refresh_failed",
-                     {{"detail", std::string_view(refreshed.error().detail)}});
-    }
-  }
-  std::lock_guard lock(state->mutex);
-  state->timer.reset();
-}
-
-void MenuService::stop() {
-  auto state = refresher_;
-  state->stopping = true;
-  std::lock_guard lock(state->mutex);
-  if (state->timer) {
-    asio::post(state->timer->get_executor(), [state] {
-      std::lock_guard inner(state->mutex);
-      if (state->timer) state->timer->cancel();
-    });
-  }
 }
 
 namespace {
@@ -176,17 +131,26 @@ asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::create_item(domain::ItemInput input) {
+  auto permit = store_permit();
+  if (!permit) co_return permit.error();
   auto written = co_await store_.create_item(std::move(input));
+  permit->reset();  // the reload after the write takes its own
   co_return co_await after_write(std::move(written));
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::update_item(domain::ItemInput input) {
+  auto permit = store_permit();
+  if (!permit) co_return permit.error();
   auto written = co_await store_.update_item(std::move(input));
+  permit->reset();  // the reload after the write takes its own
   co_return co_await after_write(std::move(written));
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::delete_item(std::string item_id) {
+  auto permit = store_permit();
+  if (!permit) co_return permit.error();
   auto written = co_await store_.delete_item(std::move(item_id));
+  permit->reset();  // the reload after the write takes its own
   co_return co_await after_write(std::move(written));
 }
 

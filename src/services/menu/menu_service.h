@@ -3,17 +3,18 @@
 // Handlers in api/ call this; it calls the store and the cache.
 //
 // Replicas agree because everything derives from the catalog version in
-// the database: a replica polls it every `refresh_interval` (and reloads at
-// once after its own writes), ETags and cache keys carry it, so a stale
-// rendering is never served under a new ETag.
+// the database: a replica polls it every `refresh_interval` (a background
+// task of the service kit calls refresh(); writes reload at once), ETags
+// and cache keys carry it, so a stale rendering is never served under a new
+// ETag.
 #pragma once
 
 #include "platform/cache/cache.h"
+#include "platform/service/concurrency_limiter.h"
 #include "services/menu/domain/catalog.h"
 #include "services/menu/domain/item_rules.h"
 #include "services/menu/store/catalog_store.h"
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -26,8 +27,10 @@
 namespace cafe::menu {
 
 struct MenuOptions {
-  std::chrono::milliseconds refresh_interval{500};  // how soon another replica's edit is seen
-  std::chrono::milliseconds cache_ttl{300'000};     // renderings are immutable per version; TTL frees memory
+  std::chrono::milliseconds cache_ttl{300'000};  // renderings are immutable per version; TTL frees memory
+  // Calls to the store beyond this limit's capacity are refused
+  // (kUnavailable) instead of queueing; null: unlimited.
+  service::ConcurrencyLimiter* store_limit = nullptr;
 };
 
 struct Rendered {
@@ -40,14 +43,9 @@ class MenuService {
   using Render = std::function<Result<std::string>(const domain::Catalog&)>;
 
   MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options);
-  ~MenuService();
 
   // Loads the catalog if its version changed (or was never loaded).
   boost::asio::awaitable<Result<void>> refresh();
-
-  // Polls the version until stop() is called. Spawn on an I/O executor.
-  boost::asio::awaitable<void> run_refresher();
-  void stop();
 
   // The current snapshot; null before the first successful refresh().
   std::shared_ptr<const domain::Catalog> catalog() const;
@@ -67,6 +65,8 @@ class MenuService {
                                                   std::string name, Render render);
   boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written);
   void install(std::shared_ptr<const domain::Catalog> catalog);
+  // A permit for one call to the store, or why not.
+  Result<std::optional<service::ConcurrencyLimiter::Permit>> store_permit();
 
   store::CatalogStore& store_;
   cache::Cache& cache_;
@@ -75,9 +75,6 @@ class MenuService {
 
   mutable std::mutex mutex_;
   std::shared_ptr<const domain::Catalog> catalog_;  // guarded by mutex_
-
-  struct Refresher;
-  std::shared_ptr<Refresher> refresher_;
 };
 
 // A strong ETag for a rendering of one catalog version for one store.

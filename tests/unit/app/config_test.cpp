@@ -1,5 +1,8 @@
 #include "app/config.h"
 
+#include "services/gateway/gateway_config.h"
+#include "services/menu/menu_config.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -30,6 +33,14 @@ std::string error_of(std::string_view yaml, std::vector<std::string> env = {}) {
   return r.error().detail;
 }
 
+menu::MenuConfig& menu_of(AppConfig& c) {
+  return c.service<menu::MenuConfig>("menu");
+}
+
+gateway::GatewayConfig& gateway_of(AppConfig& c) {
+  return c.service<gateway::GatewayConfig>("gateway");
+}
+
 bool has(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
@@ -39,11 +50,11 @@ TEST(AppConfig, EmptyTextGivesTheDefaults) {
   ASSERT_TRUE(c) << c.error().detail;
   EXPECT_EQ(c->http.threads, 1);
   EXPECT_EQ(c->log.level, "info");
-  EXPECT_EQ(c->menu.store.backend, "sqlite");
-  EXPECT_EQ(c->menu.cache.backend, "memory");
-  EXPECT_EQ(c->menu.refresh_interval, 500ms);
-  EXPECT_EQ(c->gateway.routes.size(), default_gateway_routes().size());
-  EXPECT_TRUE(c->gateway.targets.empty());
+  EXPECT_EQ(menu_of(*c).store.backend, "sqlite");
+  EXPECT_EQ(menu_of(*c).cache.backend, "memory");
+  EXPECT_EQ(menu_of(*c).refresh_interval, 500ms);
+  EXPECT_EQ(gateway_of(*c).routes.size(), gateway::default_gateway_routes().size());
+  EXPECT_TRUE(gateway_of(*c).targets.empty());
 }
 
 TEST(AppConfig, ReadsEverySection) {
@@ -86,21 +97,55 @@ gateway:
   EXPECT_EQ(c->log.level, "debug");
   EXPECT_FALSE(c->log.access_log);
   EXPECT_EQ(c->admin.token_file, "/etc/cloudcafe/token");
-  EXPECT_EQ(c->menu.refresh_interval, 250ms);
-  EXPECT_EQ(c->menu.store.backend, "postgres");
-  EXPECT_EQ(c->menu.store.postgres_conninfo, "host=127.0.0.1 port=55432");
-  EXPECT_EQ(c->menu.store.postgres_pool_size, 8);
-  EXPECT_EQ(c->menu.cache.backend, "redis");
-  EXPECT_EQ(c->menu.cache_ttl, 60'000ms);
-  EXPECT_EQ(c->menu.cache.redis_port, 16379);
-  ASSERT_EQ(c->gateway.routes.size(), 1u);
-  EXPECT_EQ(c->gateway.routes[0].path, "/api/menu/**");
-  EXPECT_EQ(c->gateway.routes[0].group, "menu");
-  ASSERT_EQ(c->gateway.targets.size(), 1u);
-  EXPECT_EQ(c->gateway.targets[0].first, "menu");
-  EXPECT_EQ(c->gateway.targets[0].second, (std::vector<std::string>{"127.0.0.1:9001", "127.0.0.1:9002"}));
-  EXPECT_EQ(c->gateway.health_rise, 3);
-  EXPECT_DOUBLE_EQ(c->gateway.rate_limit_per_second, 50.5);
+  EXPECT_EQ(menu_of(*c).refresh_interval, 250ms);
+  EXPECT_EQ(menu_of(*c).store.backend, "postgres");
+  EXPECT_EQ(menu_of(*c).store.postgres_conninfo, "host=127.0.0.1 port=55432");
+  EXPECT_EQ(menu_of(*c).store.postgres_pool_size, 8);
+  EXPECT_EQ(menu_of(*c).cache.backend, "redis");
+  EXPECT_EQ(menu_of(*c).cache_ttl, 60'000ms);
+  EXPECT_EQ(menu_of(*c).cache.redis_port, 16379);
+  ASSERT_EQ(gateway_of(*c).routes.size(), 1u);
+  EXPECT_EQ(gateway_of(*c).routes[0].path, "/api/menu/**");
+  EXPECT_EQ(gateway_of(*c).routes[0].group, "menu");
+  ASSERT_EQ(gateway_of(*c).targets.size(), 1u);
+  EXPECT_EQ(gateway_of(*c).targets[0].first, "menu");
+  EXPECT_EQ(gateway_of(*c).targets[0].second, (std::vector<std::string>{"127.0.0.1:9001", "127.0.0.1:9002"}));
+  EXPECT_EQ(gateway_of(*c).health_rise, 3);
+  EXPECT_DOUBLE_EQ(gateway_of(*c).rate_limit_per_second, 50.5);
+}
+
+TEST(AppConfig, ReadsTheKitsSections) {
+  auto c = parse(R"(
+shutdown:
+  timeout: 20s
+stress:
+  max_threads: 1
+menu:
+  limits:
+    max_in_flight_per_route: 64
+    dependencies: {store: {max_in_flight: 8}}
+)");
+  ASSERT_TRUE(c) << c.error().detail;
+  EXPECT_EQ(c->shutdown.timeout, 20'000ms);
+  EXPECT_EQ(c->stress.max_threads, 1);
+  const auto* menu = c->services.find("menu");
+  ASSERT_NE(menu, nullptr);
+  EXPECT_EQ(menu->limits.route_max_in_flight, 64u);
+  EXPECT_EQ(menu->limits.dependencies.at("store"), 8u);
+  EXPECT_EQ(c->services.find("gateway")->limits.route_max_in_flight, 1000u);
+}
+
+TEST(AppConfig, TheShutdownDeadlineMustOutlastTheDrain) {
+  const std::string e = error_of("http:\n  drain_timeout: 10s\nshutdown:\n  timeout: 10s\n");
+  EXPECT_TRUE(has(e, "shutdown.timeout")) << e;
+  EXPECT_TRUE(has(e, "http.drain_timeout")) << e;
+}
+
+TEST(AppConfig, EverySectionOfARegisteredServiceIsKnown) {
+  EXPECT_TRUE(parse("menu: {}\ngateway: {}\n"));
+  const std::string e = error_of("order: {}\n");
+  EXPECT_TRUE(has(e, "order")) << e;
+  EXPECT_TRUE(has(e, "unknown key")) << e;
 }
 
 TEST(AppConfig, UnknownKeyNamesItsPathAndSuggestsTheNearest) {
@@ -156,14 +201,14 @@ TEST(AppConfig, ReportsEveryProblemAtOnce) {
 TEST(AppConfig, EnvironmentOverrideApplies) {
   auto c = parse("", {"CLOUDCAFE_MENU__CACHE__BACKEND=redis", "CLOUDCAFE_HTTP__THREADS=3", "PATH=/usr/bin"});
   ASSERT_TRUE(c) << c.error().detail;
-  EXPECT_EQ(c->menu.cache.backend, "redis");
+  EXPECT_EQ(menu_of(*c).cache.backend, "redis");
   EXPECT_EQ(c->http.threads, 3);
 }
 
 TEST(AppConfig, EnvironmentOverrideBeatsTheFile) {
   auto c = parse("menu:\n  cache:\n    backend: memory\n", {"CLOUDCAFE_MENU__CACHE__BACKEND=redis"});
   ASSERT_TRUE(c) << c.error().detail;
-  EXPECT_EQ(c->menu.cache.backend, "redis");
+  EXPECT_EQ(menu_of(*c).cache.backend, "redis");
 }
 
 TEST(AppConfig, BadEnvironmentOverrideIsRejectedNamingTheVariable) {
@@ -191,7 +236,7 @@ TEST(AppConfig, AdminTokenVariablesAreNotConfigPaths) {
 }
 
 TEST(AppConfig, DefaultRoutesSendTheQueueToOrdersAndTheRestOfStoresToMenu) {
-  const auto routes = default_gateway_routes();
+  const auto routes = gateway::default_gateway_routes();
   auto group_of = [&](std::string_view path) {
     for (const auto& r : routes) {
       if (r.path == path) return r.group;

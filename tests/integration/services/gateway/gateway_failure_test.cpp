@@ -39,8 +39,8 @@ TEST_F(GatewayFailure, RetriesAGetOnAnotherReplicaWhenOneIsPaused) {
   TestServer paused(upstreams_.ioc());
   TestServer live(upstreams_.ioc());
   paused.on_request([](const Seen& seen, int) { return Script{.delay = is_api(seen) ? 10s : 0ms}; });
-  config_.gateway.upstream_deadline = 2s;
-  config_.gateway.upstream_per_try_share = 0.25;
+  gateway_config().upstream_deadline = 2s;
+  gateway_config().upstream_per_try_share = 0.25;
   start_gateway({paused.target().to_string(), live.target().to_string()});
   for (int i = 0; i < 4; ++i) {
     const auto started = std::chrono::steady_clock::now();
@@ -55,8 +55,8 @@ TEST_F(GatewayFailure, RetriesAGetOnAnotherReplicaWhenOneIsPaused) {
 TEST_F(GatewayFailure, DoesNotCutAPostShortWithAPerTryTimeout) {
   TestServer slow(upstreams_.ioc());
   slow.on_request([](const Seen& seen, int) { return Script{.delay = seen.method == "POST" ? 700ms : 0ms}; });
-  config_.gateway.upstream_deadline = 2s;
-  config_.gateway.upstream_per_try_share = 0.25;
+  gateway_config().upstream_deadline = 2s;
+  gateway_config().upstream_per_try_share = 0.25;
   start_gateway({slow.target().to_string()});
   const auto res = send_request(gateway_.port, {"POST", "/api/menu/items", {}, "{}"});
   EXPECT_EQ(res.status, 200) << "a POST cannot be retried, so it gets the whole budget: " << res.body;
@@ -71,8 +71,8 @@ TEST_F(GatewayFailure, EjectsAReplicaThatKeepsFailingAndServesFromTheOthers) {
     broken_api_requests.fetch_add(1);
     return Script{.reset = true};
   });
-  config_.gateway.outlier_consecutive_failures = 3;
-  config_.gateway.outlier_base_ejection = 30s;
+  gateway_config().outlier_consecutive_failures = 3;
+  gateway_config().outlier_base_ejection = 30s;
   start_gateway({broken.target().to_string(), live.target().to_string()});
   for (int i = 0; i < 20; ++i) {
     const auto res = get(gateway_.port, "/api/menu/items/latte");
@@ -153,8 +153,8 @@ TEST_F(GatewayFailure, RefusesBadTargetRequests) {
 
 TEST_F(GatewayFailure, SendsTheRemainingBudgetDownstream) {
   TestServer upstream(upstreams_.ioc());
-  config_.gateway.upstream_deadline = 4s;
-  config_.gateway.upstream_per_try_share = 0.5;
+  gateway_config().upstream_deadline = 4s;
+  gateway_config().upstream_per_try_share = 0.5;
   start_gateway({upstream.target().to_string()});
   ASSERT_EQ(send_request(gateway_.port, {"POST", "/api/menu/items", {}, "{}"}).status, 200);
   EXPECT_GT(deadline_ms(upstream.last()), 3500) << "a POST's only try gets all of it";

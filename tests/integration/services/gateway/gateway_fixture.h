@@ -2,6 +2,7 @@
 // (support/scripted_server.h), which run on a context of their own.
 #pragma once
 
+#include "services/gateway/gateway_config.h"
 #include "support/scripted_server.h"
 #include "support/service_harness.h"
 
@@ -21,10 +22,12 @@ class GatewayOverScriptedUpstreams : public testing::Test {
 
   // The gateway with one group, "menu" (the route table's /api/menu/**).
   void start_gateway(const std::vector<std::string>& menu_targets) {
-    config_.gateway.targets = {{"menu", menu_targets}};
+    gateway_config().targets = {{"menu", menu_targets}};
     gateway_ = start_service("gateway", config_, dir_.path().string());
     ASSERT_NE(gateway_.port, 0);
   }
+
+  gateway::GatewayConfig& gateway_config() { return config_.service<gateway::GatewayConfig>("gateway"); }
 
   TempDir dir_;
   app::AppConfig config_ = test_config();

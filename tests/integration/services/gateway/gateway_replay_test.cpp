@@ -60,7 +60,7 @@ TEST_F(GatewayReplay, SendsAPostOnceWhenTheReplicaThatReadItDies) {
   const auto script = [](const Seen& seen, int) { return Script{.die = seen.method == "POST"}; };
   a.on_request(script);
   b.on_request(script);
-  config_.gateway.health_interval = 10s;  // the dead replica stays in rotation: the request path decides
+  gateway_config().health_interval = 10s;  // the dead replica stays in rotation: the request path decides
   start_gateway({a.target().to_string(), b.target().to_string()});
   ASSERT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 200);
   ASSERT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 200);

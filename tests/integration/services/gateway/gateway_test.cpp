@@ -24,7 +24,7 @@ class Gateway : public testing::Test {
   void start_gateway() {
     std::vector<std::string> addresses;
     for (const auto& m : menus_) addresses.push_back(m.address);
-    config_.gateway.targets = {{"menu", addresses}};
+    config_.service<gateway::GatewayConfig>("gateway").targets = {{"menu", addresses}};
     gateway_ = start_service("gateway", config_, dir_.path().string());
     ASSERT_NE(gateway_.port, 0);
   }
@@ -90,8 +90,8 @@ TEST_F(Gateway, AnswersServiceUnavailableForAServiceWithNoTargets) {
 }
 
 TEST_F(Gateway, RateLimitsEachClientSeparately) {
-  config_.gateway.rate_limit_per_second = 0.01;
-  config_.gateway.rate_limit_burst = 3;
+  config_.service<gateway::GatewayConfig>("gateway").rate_limit_per_second = 0.01;
+  config_.service<gateway::GatewayConfig>("gateway").rate_limit_burst = 3;
   start_menus(1);
   start_gateway();
   for (int i = 0; i < 3; ++i) {
@@ -115,7 +115,7 @@ TEST_F(Gateway, ForwardsTheRequestIdAndTraceContext) {
 }
 
 TEST_F(Gateway, MapsAnUpstreamThatTakesTooLongToGatewayTimeout) {
-  config_.gateway.upstream_deadline = std::chrono::milliseconds(300);
+  config_.service<gateway::GatewayConfig>("gateway").upstream_deadline = std::chrono::milliseconds(300);
   start_menus(1);
   start_gateway();
   TestRequest fault{"POST",

@@ -56,7 +56,7 @@ class MenuApi : public testing::TestWithParam<Param> {
     ASSERT_NE(menu_.port, 0);
     port_ = menu_.port;
     if (GetParam().via_gateway) {
-      config_.gateway.targets = {{"menu", {menu_.address}}};
+      config_.service<gateway::GatewayConfig>("gateway").targets = {{"menu", {menu_.address}}};
       gateway_ = start_service("gateway", config_, dir_.path().string());
       ASSERT_NE(gateway_.port, 0);
       port_ = gateway_.port;

@@ -1,30 +1,33 @@
-#include "app/gateway_app.h"
+#include "services/gateway/gateway_definition.h"
 
+#include "platform/telemetry/metrics.h"
 #include "services/gateway/gateway.h"
+#include "services/gateway/gateway_config.h"
 
-namespace cafe::app {
+namespace cafe::gateway {
 namespace {
 
-class GatewayApp final : public ServiceApp {
+class GatewayService final : public service::Service {
  public:
-  explicit GatewayApp(std::unique_ptr<gateway::Gateway> gateway) : gateway_(std::move(gateway)) {}
+  explicit GatewayService(std::unique_ptr<Gateway> gateway) : gateway_(std::move(gateway)) {}
+
   Result<void> add_routes(http::Router& router) override { return gateway_->add_routes(router); }
   bool ready() const override { return gateway_->ready(); }
-  void start(http::Server& server) override { gateway_->start(server); }
-  void stop() override { gateway_->stop(); }
+  Result<void> start(service::ServiceContext& context) override {
+    gateway_->start(context.server());
+    return {};
+  }
+  void stop_background() override { gateway_->stop(); }
   void describe_health(boost::json::object& out) const override { gateway_->describe_health(out); }
 
  private:
-  std::unique_ptr<gateway::Gateway> gateway_;
+  std::unique_ptr<Gateway> gateway_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, prometheus::Registry* metrics,
-                                                     faults::Registry& faults) {
-  const auto& g = config.gateway;
-  gateway::GatewayOptions options;
-  for (const auto& r : g.routes) options.routes.push_back({r.path, r.group});
+Result<std::unique_ptr<service::Service>> make(service::ServiceContext& context, const GatewayConfig& g) {
+  GatewayOptions options;
+  const auto routes = g.routes.empty() ? default_gateway_routes() : g.routes;
+  for (const auto& r : routes) options.routes.push_back({r.path, r.group});
   options.targets = g.targets;
   options.health_path = g.health_path;
   options.health_interval = g.health_interval;
@@ -46,9 +49,23 @@ Result<std::unique_ptr<ServiceApp>> make_gateway_app(const AppConfig& config, pr
                      .max_ejection = g.outlier_max_ejection,
                      .count_5xx = g.outlier_count_5xx};
   options.max_body_bytes = g.max_body_bytes;
-  auto gw = gateway::Gateway::create(std::move(options), metrics, faults);
+  auto gw = Gateway::create(std::move(options), &context.metrics().registry(), context.faults());
   if (!gw) return gw.error();
-  return std::unique_ptr<ServiceApp>(std::make_unique<GatewayApp>(std::move(*gw)));
+  return std::unique_ptr<service::Service>(std::make_unique<GatewayService>(std::move(*gw)));
 }
 
-}  // namespace cafe::app
+}  // namespace
+
+service::Definition definition() {
+  return service::define<GatewayConfig>({
+      .name = "gateway",
+      .description = "the edge: routes, health-checked target groups, retries, rate limits",
+      .read_config = read_config,
+      .database = nullptr,
+      .migrations = {},
+      .cache = nullptr,
+      .make = make,
+  });
+}
+
+}  // namespace cafe::gateway

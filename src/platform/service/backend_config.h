@@ -1,0 +1,58 @@
+// The store and cache a service may ask the kit for: their config sections
+// (`<service>.store`, `<service>.cache`), readers for them, and opening them.
+// A service's config struct holds these as members; its Definition points
+// the kit at them, and the kit opens, fault-wraps and migrates the backends
+// before the service's factory runs.
+#pragma once
+
+#include "platform/cache/cache.h"
+#include "platform/core/error.h"
+#include "platform/sql/database.h"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace cafe::config {
+class MapReader;
+}
+
+namespace cafe::service {
+
+using std::chrono::milliseconds;
+
+struct SqlConfig {
+  std::string backend = "sqlite";  // sqlite | postgres
+  // The budget of a store call made outside any request (refreshers,
+  // relays); a request's calls get what is left of its own deadline.
+  milliseconds deadline{2000};
+  std::string sqlite_path;  // empty: <data-dir>/<service>.db
+  int sqlite_reader_threads = 2;
+  std::string postgres_conninfo;  // libpq connection string
+  int postgres_pool_size = 4;
+  milliseconds postgres_connect_timeout{3000};
+  milliseconds postgres_statement_timeout{5000};
+};
+
+struct CacheConfig {
+  std::string backend = "memory";  // memory | redis
+  std::size_t memory_max_entries = 10'000;
+  std::size_t memory_max_bytes = 64u << 20;
+  std::string redis_host = "127.0.0.1";
+  int redis_port = 6379;
+  milliseconds redis_connect_timeout{500};
+  milliseconds redis_command_timeout{200};
+  std::string redis_key_prefix = "cloudcafe:";
+};
+
+// Read the keys of a `store:` / `cache:` mapping (the caller opens the section).
+void read_sql_config(config::MapReader& reader, SqlConfig& config);
+void read_cache_config(config::MapReader& reader, CacheConfig& config);
+
+// SQLite at `sqlite_path` or `<data_dir>/<service>.db`, or PostgreSQL.
+Result<std::unique_ptr<sql::Database>> open_database(const SqlConfig& config, const std::string& data_dir,
+                                                     const std::string& service);
+std::unique_ptr<cache::Cache> open_cache(const CacheConfig& config);
+
+}  // namespace cafe::service

@@ -1,0 +1,199 @@
+#include "platform/service/host.h"
+
+#include "platform/faults/faulty_cache.h"
+#include "platform/faults/faulty_database.h"
+#include "platform/http/service.h"
+#include "platform/service/clock.h"
+#include "platform/service/concurrency_limiter.h"
+#include "platform/service/stress_routes.h"
+#include "platform/service/task_group.h"
+#include "platform/telemetry/log.h"
+#include "platform/telemetry/metrics.h"
+#include "platform/upstream/service_client.h"
+
+namespace cafe::service {
+
+Host::Host(const Definition& definition, HostOptions options)
+    : definition_(definition), options_(std::move(options)) {}
+
+Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const ServiceSection& section,
+                                           HostOptions options) {
+  std::unique_ptr<Host> host(new Host(definition, std::move(options)));
+  Host& h = *host;
+  const std::string& name = definition.name;
+  // Kept by the host: the service may hold on to its config.
+  h.config_ = section.config.has_value() ? section.config : definition.default_config();
+  const std::any& config = h.config_;
+  h.metrics_ = std::make_unique<telemetry::Metrics>(name);
+
+  if (definition.database) {
+    auto db = open_database(*definition.database(config), h.options_.data_dir, name);
+    if (!db) return db.error();
+    // Outside the fault wrapper: injected store faults trip the breaker as
+    // an outage would, and it then answers fast (503 + Retry-After).
+    h.database_ = sql::with_store_breaker(faults::with_faults(std::move(*db), h.faults_), {});
+    if (definition.migrations) {
+      // Blocking, and fine: nothing is served yet.
+      if (auto migrated = h.database_->migrate(definition.migrations()); !migrated) return migrated.error();
+    }
+  }
+  if (definition.cache) h.cache_ = faults::with_faults(open_cache(*definition.cache(config)), h.faults_);
+
+  h.limits_ = std::make_unique<ConcurrencyLimits>(section.limits, *h.metrics_);
+  h.tasks_ = std::make_unique<TaskGroup>();
+  h.stress_ = std::make_unique<StressRunner>(h.options_.stress, *h.tasks_, *h.metrics_);
+
+  auto client = upstream::ServiceClient::create({.caller = name, .services = h.options_.peers},
+                                                &h.metrics_->registry());
+  if (!client) return client.error();
+  h.service_client_ = std::move(*client);
+
+  Host* raw = host.get();
+  http::ServiceOptions pipeline_options{
+      .service = name,
+      .replica = h.options_.replica,
+      .admin_token = h.options_.admin_token,
+      .access_log = h.options_.access_log,
+      .ready = [raw] { return raw->service_ && raw->service_->ready(); },
+      .health_detail =
+          [raw](boost::json::object& out) {
+            if (raw->service_) raw->service_->describe_health(out);
+          },
+  };
+  h.pipeline_ =
+      std::make_unique<http::HttpService>(std::move(pipeline_options), h.router_, *h.metrics_, h.faults_);
+  h.server_ = std::make_unique<http::Server>(h.options_.server, *h.pipeline_);
+  if (auto listening = h.server_->listen(); !listening) return listening.error();
+  h.server_->on_drained([raw] {
+    // This thread's calls to other services are done: close its client.
+    raw->service_client_->close_this_thread();
+    std::lock_guard lock(raw->state_mutex_);
+    ++raw->drained_threads_;
+    raw->drained_cv_.notify_all();
+  });
+
+  h.context_ = std::make_unique<ServiceContext>(ServiceContext::Parts{
+      .service = name,
+      .replica = h.options_.replica,
+      .database = h.database_.get(),
+      .cache = h.cache_.get(),
+      .metrics = h.metrics_.get(),
+      .faults = &h.faults_,
+      .clock = h.options_.clock ? h.options_.clock : &system_clock(),
+      .tasks = h.tasks_.get(),
+      .stress = h.stress_.get(),
+      .limits = h.limits_.get(),
+      .server = h.server_.get(),
+      .service_client = h.service_client_.get(),
+  });
+  auto made = definition.make(*h.context_, config);
+  if (!made) return made.error();
+  h.service_ = std::move(*made);
+
+  if (auto added = h.service_->add_routes(h.router_); !added) return added.error();
+  if (auto added = add_stress_routes(h.router_, *h.stress_); !added) return added.error();
+  h.limits_->apply_to_routes(h.router_);
+  if (auto sealed = h.pipeline_->seal(); !sealed) return sealed.error();
+  return host;
+}
+
+Host::~Host() {
+  (void)shutdown();
+}
+
+Result<void> Host::start() {
+  if (auto started = service_->start(*context_); !started) return started.error();
+  {
+    std::lock_guard lock(state_mutex_);
+    started_ = true;
+  }
+  server_->start();
+  return {};
+}
+
+std::uint16_t Host::port() const {
+  return server_->port();
+}
+
+std::string Host::address() const {
+  return server_->address();
+}
+
+Result<void> Host::wait_drained(Deadline deadline) {
+  std::unique_lock lock(state_mutex_);
+  if (!started_ || !server_) return {};
+  const std::size_t threads = server_->thread_count();
+  if (drained_cv_.wait_until(lock, deadline.at(), [&] { return drained_threads_ >= threads; })) return {};
+  return Error::make(ErrorCode::kDeadlineExceeded, std::to_string(threads - drained_threads_) +
+                                                       " I/O thread(s) still have requests in flight (" +
+                                                       std::to_string(server_->active_connections()) +
+                                                       " connections open)");
+}
+
+Result<void> Host::shutdown() {
+  std::call_once(shutdown_once_, [this] { shutdown_result_ = run_shutdown(); });
+  return *shutdown_result_;
+}
+
+Result<void> Host::run_shutdown() {
+  sequence_.add("stop_accepting", [this](Deadline) -> Result<void> {
+    faults_.shut_down();
+    if (server_) server_->stop();
+    return {};
+  });
+  sequence_.add("drain", [this](Deadline deadline) { return wait_drained(deadline); });
+  sequence_.add("stop_background", [this](Deadline deadline) -> Result<void> {
+    if (service_) service_->stop_background();
+    if (tasks_) return tasks_->stop(deadline);
+    return {};
+  });
+  sequence_.add("close_clients", [this](Deadline) -> Result<void> {
+    if (service_) service_->close_clients();
+    // Per-thread clients closed as each thread drained; none are made now.
+    if (service_client_) service_client_->stop();
+    if (cache_) cache_->close();
+    return {};
+  });
+  sequence_.add("close_database", [this](Deadline) -> Result<void> {
+    if (database_) database_->close();
+    return {};
+  });
+  sequence_.add("stop_io", [this](Deadline deadline) -> Result<void> {
+    if (!server_ || server_->join_until(deadline)) return {};
+    return Error::make(ErrorCode::kDeadlineExceeded, "I/O threads still have work");
+  });
+
+  const auto began = std::chrono::steady_clock::now();
+  auto outcome = sequence_.run(Deadline::after(options_.shutdown_timeout, began));
+  {
+    std::lock_guard lock(state_mutex_);
+    if (!started_) return outcome;  // a host that never served has nothing worth logging
+  }
+  for (const auto& phase : sequence_.report()) {
+    if (!phase.done) continue;
+    telemetry::log(
+        telemetry::Level::kInfo, "shutdown_phase",
+        {{"phase", std::string_view(phase.name)},
+         {"started_ms", std::chrono::duration<double, std::milli>(phase.started - began).count()},
+         {"duration_ms", std::chrono::duration<double, std::milli>(phase.ended - phase.started).count()}});
+  }
+  if (!outcome) {
+    std::string tasks;
+    if (tasks_) {
+      for (const auto& t : tasks_->running()) tasks += (tasks.empty() ? "" : ", ") + t;
+    }
+    telemetry::log(telemetry::Level::kError, "shutdown_timed_out",
+                   {{"detail", std::string_view(outcome.error().detail)},
+                    {"tasks_running", std::string_view(tasks)},
+                    {"connections_open", server_ ? server_->active_connections() : std::size_t{0}},
+                    {"timeout_ms", options_.shutdown_timeout.count()}});
+    if (!tasks.empty()) {
+      Error with_tasks = outcome.error();
+      with_tasks.detail += "; background tasks still running: " + tasks;
+      return with_tasks;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace cafe::service

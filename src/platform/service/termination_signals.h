@@ -1,0 +1,25 @@
+// Waits for SIGINT or SIGTERM. Construct it before serving begins: from
+// then on those signals are caught (and only ever delivered here) rather
+// than ending the process.
+#pragma once
+
+#include <memory>
+
+namespace cafe::service {
+
+class TerminationSignals {
+ public:
+  TerminationSignals();
+  ~TerminationSignals();
+  TerminationSignals(const TerminationSignals&) = delete;
+  TerminationSignals& operator=(const TerminationSignals&) = delete;
+
+  // Blocks until one arrives; returns its number.
+  int wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cafe::service
