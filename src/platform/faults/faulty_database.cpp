@@ -25,15 +25,15 @@ class FaultyDatabase final : public sql::Database {
  protected:
   asio::awaitable<Result<sql::Rows>> run_query(std::string sql, std::vector<sql::Value> params,
                                                Deadline deadline) override {
-    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
     // Injected latency spends the caller's budget as a slow store would.
+    if (auto injected = co_await inject_if_live(registry_, kTarget, deadline)) co_return std::move(*injected);
     if (deadline.expired()) co_return late();
     auto op = inner_->query(std::move(sql), std::move(params), deadline);
     co_return co_await std::move(op);
   }
 
   asio::awaitable<Result<void>> run_transaction(sql::TransactionBody body, Deadline deadline) override {
-    if (auto injected = co_await inject_if_live(registry_, kTarget)) co_return std::move(*injected);
+    if (auto injected = co_await inject_if_live(registry_, kTarget, deadline)) co_return std::move(*injected);
     if (deadline.expired()) co_return late();
     auto op = inner_->transact(std::move(body), deadline);
     co_return co_await std::move(op);

@@ -22,18 +22,24 @@ asio::awaitable<void> sleep_unless_shut_down(Registry& registry, std::chrono::mi
   }
 }
 
-asio::awaitable<std::optional<Error>> inject_if_live(Registry& registry, const char* target) {
+asio::awaitable<std::optional<Error>> inject_if_live(Registry& registry, const char* target,
+                                                     std::optional<Deadline> deadline) {
   if (registry.empty()) co_return std::nullopt;
   std::string name = target;  // DESIGN §9: named before co_await
-  co_return co_await inject(registry, std::move(name));
+  co_return co_await inject(registry, std::move(name), deadline);
 }
 
-asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target) {
+asio::awaitable<std::optional<Error>> inject(Registry& registry, std::string target,
+                                             std::optional<Deadline> deadline) {
   if (registry.empty()) co_return std::nullopt;
   auto action = registry.decide(target, std::chrono::system_clock::now());
   if (!action) co_return std::nullopt;
   const std::string what = "injected fault " + action->fault_id + " on " + target;
   if (action->kind == Kind::kLatency || action->kind == Kind::kTimeout) {
+    if (deadline && deadline->remaining() < action->latency) {
+      co_await sleep_unless_shut_down(registry, deadline->remaining());
+      co_return Error::make(ErrorCode::kDeadlineExceeded, what + ": the caller's deadline passed");
+    }
     co_await sleep_unless_shut_down(registry, action->latency);
   }
   switch (action->kind) {

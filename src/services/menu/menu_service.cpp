@@ -38,13 +38,17 @@ Result<std::optional<service::ConcurrencyLimiter::Permit>> MenuService::store_pe
 }
 
 asio::awaitable<Result<void>> MenuService::refresh() {
+  co_return co_await refresh(store_.default_deadline());
+}
+
+asio::awaitable<Result<void>> MenuService::refresh(Deadline deadline) {
   auto permit = store_permit();
   if (!permit) co_return permit.error();
-  auto version = co_await store_.current_version();
+  auto version = co_await store_.current_version(deadline);
   if (!version) co_return version.error();
   auto current = catalog();
   if (current && current->version == *version) co_return ok();
-  auto loaded = co_await store_.load();
+  auto loaded = co_await store_.load(deadline);
   if (!loaded) co_return loaded.error();
   const std::int64_t old_version = current ? current->version : 0;
   install(std::move(*loaded));
@@ -119,10 +123,11 @@ asio::awaitable<Result<Rendered>> MenuService::item_array(std::string category) 
   co_return co_await cached(std::move(snapshot), std::move(name), std::move(render));
 }
 
-asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64_t> written) {
+asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64_t> written,
+                                                               Deadline deadline) {
   if (!written) co_return written;
   // Read-your-writes on this replica: reload before answering.
-  auto refreshed = co_await refresh();
+  auto refreshed = co_await refresh(deadline);
   if (!refreshed) {
     telemetry::log(telemetry::Level::kWarn, "catalog_refresh_failed",
                    {{"detail", std::string_view(refreshed.error().detail)}});
@@ -130,28 +135,28 @@ asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64
   co_return written;
 }
 
-asio::awaitable<Result<std::int64_t>> MenuService::create_item(domain::ItemInput input) {
+asio::awaitable<Result<std::int64_t>> MenuService::create_item(domain::ItemInput input, Deadline deadline) {
   auto permit = store_permit();
   if (!permit) co_return permit.error();
-  auto written = co_await store_.create_item(std::move(input));
+  auto written = co_await store_.create_item(std::move(input), deadline);
   permit->reset();  // the reload after the write takes its own
-  co_return co_await after_write(std::move(written));
+  co_return co_await after_write(std::move(written), deadline);
 }
 
-asio::awaitable<Result<std::int64_t>> MenuService::update_item(domain::ItemInput input) {
+asio::awaitable<Result<std::int64_t>> MenuService::update_item(domain::ItemInput input, Deadline deadline) {
   auto permit = store_permit();
   if (!permit) co_return permit.error();
-  auto written = co_await store_.update_item(std::move(input));
+  auto written = co_await store_.update_item(std::move(input), deadline);
   permit->reset();  // the reload after the write takes its own
-  co_return co_await after_write(std::move(written));
+  co_return co_await after_write(std::move(written), deadline);
 }
 
-asio::awaitable<Result<std::int64_t>> MenuService::delete_item(std::string item_id) {
+asio::awaitable<Result<std::int64_t>> MenuService::delete_item(std::string item_id, Deadline deadline) {
   auto permit = store_permit();
   if (!permit) co_return permit.error();
-  auto written = co_await store_.delete_item(std::move(item_id));
+  auto written = co_await store_.delete_item(std::move(item_id), deadline);
   permit->reset();  // the reload after the write takes its own
-  co_return co_await after_write(std::move(written));
+  co_return co_await after_write(std::move(written), deadline);
 }
 
 std::string make_etag(std::int64_t version, std::string_view rendering) {

@@ -44,7 +44,9 @@ class MenuService {
 
   MenuService(store::CatalogStore& store, cache::Cache& cache, MenuOptions options);
 
-  // Loads the catalog if its version changed (or was never loaded).
+  // Loads the catalog if its version changed (or was never loaded), within
+  // `deadline` (the store's default budget when none is given).
+  boost::asio::awaitable<Result<void>> refresh(Deadline deadline);
   boost::asio::awaitable<Result<void>> refresh();
 
   // The current snapshot; null before the first successful refresh().
@@ -55,15 +57,16 @@ class MenuService {
   boost::asio::awaitable<Result<Rendered>> item(std::string item_id, std::optional<domain::StoreId> store);
   boost::asio::awaitable<Result<Rendered>> item_array(std::string category);
 
-  boost::asio::awaitable<Result<std::int64_t>> create_item(domain::ItemInput input);
-  boost::asio::awaitable<Result<std::int64_t>> update_item(domain::ItemInput input);
-  boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id);
+  // Each writes and reloads within the deadline of the request it serves.
+  boost::asio::awaitable<Result<std::int64_t>> create_item(domain::ItemInput input, Deadline deadline);
+  boost::asio::awaitable<Result<std::int64_t>> update_item(domain::ItemInput input, Deadline deadline);
+  boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id, Deadline deadline);
 
  private:
   // One rendering of `snapshot`, from the cache or made now (misses coalesced).
   boost::asio::awaitable<Result<Rendered>> cached(std::shared_ptr<const domain::Catalog> snapshot,
                                                   std::string name, Render render);
-  boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written);
+  boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written, Deadline deadline);
   void install(std::shared_ptr<const domain::Catalog> catalog);
   // A permit for one call to the store, or why not.
   Result<std::optional<service::ConcurrencyLimiter::Permit>> store_permit();

@@ -119,7 +119,7 @@ Result<void> add_routes(http::Router& router, MenuService& service) {
       co_return http::problem_for(req, json::to_result(std::move(errors), "menu item").error());
     }
     const std::string item_id = input->item_id;
-    auto version = co_await service.create_item(std::move(*input));
+    auto version = co_await service.create_item(std::move(*input), req.deadline);
     if (!version) co_return http::problem_for(req, version.error());
     co_return written(201, *version, item_id, service);
   };
@@ -133,14 +133,14 @@ Result<void> add_routes(http::Router& router, MenuService& service) {
     if (auto errors = domain::validate_item(*input, *catalog); !errors.empty()) {
       co_return http::problem_for(req, json::to_result(std::move(errors), "menu item").error());
     }
-    auto version = co_await service.update_item(std::move(*input));
+    auto version = co_await service.update_item(std::move(*input), req.deadline);
     if (!version) co_return http::problem_for(req, version.error());
     co_return written(200, *version, item_id, service);
   };
 
   auto delete_item = [&service](Request& req) -> asio::awaitable<Response> {
     const std::string item_id(req.params.get("item_id").value_or(""));
-    auto version = co_await service.delete_item(item_id);
+    auto version = co_await service.delete_item(item_id, req.deadline);
     if (!version) co_return http::problem_for(req, version.error());
     co_return written(204, *version, item_id, service);
   };

@@ -89,23 +89,23 @@ Result<void> CatalogStore::migrate() {
   return db_.migrate(migrations());
 }
 
-asio::awaitable<Result<std::int64_t>> CatalogStore::current_version() {
-  auto rows = co_await db_.query("SELECT version FROM catalog_meta WHERE id = 1", {});
+asio::awaitable<Result<std::int64_t>> CatalogStore::current_version(Deadline deadline) {
+  auto rows = co_await db_.query("SELECT version FROM catalog_meta WHERE id = 1", {}, deadline);
   if (!rows) co_return rows.error();
   if (rows->empty()) co_return Error::internal("catalog_meta has no row");
   co_return sql::as_int(rows->rows[0][0]);
 }
 
-asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
+asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once(Deadline deadline) {
   domain::Catalog c;
-  auto version = co_await current_version();
+  auto version = co_await current_version(deadline);
   if (!version) co_return version.error();
   c.version = *version;
 
   auto stores = co_await db_.query(
       "SELECT store_id, name, city, tax_rate_bp, status, opens, closes, timezone FROM stores ORDER BY "
       "store_id",
-      {});
+      {}, deadline);
   if (!stores) co_return stores.error();
   for (const auto& row : stores->rows) {
     sql::RowReader r(row);
@@ -120,8 +120,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     if (auto ok = r.status(); !ok) co_return ok.error();
   }
 
-  auto categories =
-      co_await db_.query("SELECT category_id, name, position FROM categories ORDER BY position", {});
+  auto categories = co_await db_.query("SELECT category_id, name, position FROM categories ORDER BY position",
+                                       {}, deadline);
   if (!categories) co_return categories.error();
   for (const auto& row : categories->rows) {
     sql::RowReader r(row);
@@ -129,8 +129,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     if (auto ok = r.status(); !ok) co_return ok.error();
   }
 
-  auto modifiers =
-      co_await db_.query("SELECT modifier_id, name, price_cents FROM modifiers ORDER BY modifier_id", {});
+  auto modifiers = co_await db_.query(
+      "SELECT modifier_id, name, price_cents FROM modifiers ORDER BY modifier_id", {}, deadline);
   if (!modifiers) co_return modifiers.error();
   for (const auto& row : modifiers->rows) {
     sql::RowReader r(row);
@@ -144,7 +144,7 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
       "i.ingredients, i.allergens, i.image_url, i.updated_at "
       "FROM items i JOIN categories c ON c.category_id = i.category_id ORDER BY c.position, i.name, "
       "i.item_id",
-      {});
+      {}, deadline);
   if (!items) co_return items.error();
   std::map<std::string, std::size_t, std::less<>> item_index;
   for (const auto& row : items->rows) {
@@ -168,7 +168,7 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
   }
 
   auto sizes = co_await db_.query(
-      "SELECT item_id, size, price_delta_cents FROM item_sizes ORDER BY item_id, position", {});
+      "SELECT item_id, size, price_delta_cents FROM item_sizes ORDER BY item_id, position", {}, deadline);
   if (!sizes) co_return sizes.error();
   for (const auto& row : sizes->rows) {
     sql::RowReader r(row);
@@ -178,8 +178,8 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
     if (auto it = item_index.find(item_id); it != item_index.end()) c.items[it->second].sizes.push_back(size);
   }
 
-  auto item_modifiers =
-      co_await db_.query("SELECT item_id, modifier_id FROM item_modifiers ORDER BY item_id, position", {});
+  auto item_modifiers = co_await db_.query(
+      "SELECT item_id, modifier_id FROM item_modifiers ORDER BY item_id, position", {}, deadline);
   if (!item_modifiers) co_return item_modifiers.error();
   for (const auto& row : item_modifiers->rows) {
     sql::RowReader r(row);
@@ -192,7 +192,7 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
   }
 
   auto store_items =
-      co_await db_.query("SELECT store_id, item_id, price_cents, available FROM store_items", {});
+      co_await db_.query("SELECT store_id, item_id, price_cents, available FROM store_items", {}, deadline);
   if (!store_items) co_return store_items.error();
   for (const auto& row : store_items->rows) {
     sql::RowReader r(row);
@@ -205,12 +205,12 @@ asio::awaitable<Result<domain::Catalog>> CatalogStore::load_once() {
   co_return c;
 }
 
-asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::load() {
+asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::load(Deadline deadline) {
   constexpr int kAttempts = 5;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    auto catalog = co_await load_once();
+    auto catalog = co_await load_once(deadline);
     if (!catalog) co_return catalog.error();
-    auto after = co_await current_version();
+    auto after = co_await current_version(deadline);
     if (!after) co_return after.error();
     if (*after == catalog->version) {
       co_return std::make_shared<const domain::Catalog>(std::move(*catalog));
@@ -219,17 +219,17 @@ asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::lo
   co_return Error::make(ErrorCode::kAborted, "the catalog kept changing while it was loaded");
 }
 
-asio::awaitable<Result<std::int64_t>> CatalogStore::write(Change change) {
+asio::awaitable<Result<std::int64_t>> CatalogStore::write(Change change, Deadline deadline) {
   // DESIGN §9: the body is a named local, not a temporary inside co_await.
   auto body = [change = std::move(change)](sql::Transaction& tx) -> Result<std::int64_t> {
     if (auto changed = change(tx); !changed) return changed.error();
     return bump_version(tx);
   };
-  auto done = db_.transact<std::int64_t>(std::move(body));
+  auto done = db_.transact<std::int64_t>(std::move(body), deadline);
   co_return co_await std::move(done);
 }
 
-asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input) {
+asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInput input, Deadline deadline) {
   // DESIGN §9: named, not a temporary inside co_await.
   Change change = [input = std::move(input)](sql::Transaction& tx) -> Result<void> {
     auto exists = item_exists(tx, input.item_id);
@@ -246,10 +246,10 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::create_item(domain::ItemInpu
     }
     return write_item_rows(tx, input);
   };
-  co_return co_await write(std::move(change));
+  co_return co_await write(std::move(change), deadline);
 }
 
-asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInput input) {
+asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInput input, Deadline deadline) {
   // DESIGN §9: named, not a temporary inside co_await.
   Change change = [input = std::move(input)](sql::Transaction& tx) -> Result<void> {
     auto exists = item_exists(tx, input.item_id);
@@ -269,10 +269,10 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::update_item(domain::ItemInpu
     if (auto r = tx.execute("DELETE FROM item_modifiers WHERE item_id = ?", id); !r) return r.error();
     return write_item_rows(tx, input);
   };
-  co_return co_await write(std::move(change));
+  co_return co_await write(std::move(change), deadline);
 }
 
-asio::awaitable<Result<std::int64_t>> CatalogStore::delete_item(std::string item_id) {
+asio::awaitable<Result<std::int64_t>> CatalogStore::delete_item(std::string item_id, Deadline deadline) {
   Change change = [item_id = std::move(item_id)](sql::Transaction& tx) -> Result<void> {
     const std::vector<Value> id{item_id};
     if (auto r = tx.execute("DELETE FROM item_sizes WHERE item_id = ?", id); !r) return r.error();
@@ -283,7 +283,7 @@ asio::awaitable<Result<std::int64_t>> CatalogStore::delete_item(std::string item
     if (deleted->affected == 0) return Error::not_found("no menu item '" + item_id + "'");
     return {};
   };
-  co_return co_await write(std::move(change));
+  co_return co_await write(std::move(change), deadline);
 }
 
 }  // namespace cafe::menu::store

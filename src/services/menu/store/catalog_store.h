@@ -3,6 +3,7 @@
 // version names exactly one catalog on every replica.
 #pragma once
 
+#include "platform/core/deadline.h"
 #include "platform/core/error.h"
 #include "platform/sql/database.h"
 #include "services/menu/domain/catalog.h"
@@ -23,23 +24,27 @@ class CatalogStore {
   // Applies the schema and seed migrations (blocking; at start-up).
   Result<void> migrate();
 
-  boost::asio::awaitable<Result<std::int64_t>> current_version();
+  // The budget of a call made outside any request (the refresher).
+  Deadline default_deadline() const { return db_.default_deadline(); }
+
+  // Every call takes the deadline of the request (or refresh) it serves.
+  boost::asio::awaitable<Result<std::int64_t>> current_version(Deadline deadline);
 
   // A consistent snapshot: the version is read before and after the tables
   // and the load is retried when a write slipped in between.
-  boost::asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> load();
+  boost::asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> load(Deadline deadline);
 
   // Each returns the new catalog version.
-  boost::asio::awaitable<Result<std::int64_t>> create_item(domain::ItemInput input);
-  boost::asio::awaitable<Result<std::int64_t>> update_item(domain::ItemInput input);
-  boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id);
+  boost::asio::awaitable<Result<std::int64_t>> create_item(domain::ItemInput input, Deadline deadline);
+  boost::asio::awaitable<Result<std::int64_t>> update_item(domain::ItemInput input, Deadline deadline);
+  boost::asio::awaitable<Result<std::int64_t>> delete_item(std::string item_id, Deadline deadline);
 
  private:
-  boost::asio::awaitable<Result<domain::Catalog>> load_once();
+  boost::asio::awaitable<Result<domain::Catalog>> load_once(Deadline deadline);
   // Runs `change` and bumps the catalog version in one transaction;
   // returns the new version.
   using Change = std::function<Result<void>(sql::Transaction&)>;
-  boost::asio::awaitable<Result<std::int64_t>> write(Change change);
+  boost::asio::awaitable<Result<std::int64_t>> write(Change change, Deadline deadline);
 
   sql::Database& db_;
 };
