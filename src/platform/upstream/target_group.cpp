@@ -11,6 +11,7 @@ TargetGroup::TargetGroup(std::string name, Options options) : name_(std::move(na
 TargetGroup::TargetGroup(std::string name, std::vector<http_client::Target> targets, Options options)
     : TargetGroup(std::move(name), options) {
   std::vector<TargetPtr> members;
+  members.reserve(targets.size());
   for (auto& t : targets) members.push_back(std::make_shared<Target>(std::move(t)));
   publish(std::move(members));
 }

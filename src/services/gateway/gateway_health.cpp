@@ -98,7 +98,7 @@ asio::awaitable<void> probe_loop(std::shared_ptr<Gateway::Shared> shared,
     probe.method_text = "GET";
     probe.target = options.health_path;
     probe.headers.add("User-Agent", "cloudcafe-gateway-health");
-    auto outcome = co_await client->send(target->address(), std::move(probe),
+    auto outcome = co_await client->send(target->address(), probe,
                                          {.deadline = options.health_timeout, .allow_retry = false});
     if (shared->stopping) break;
     const bool passed = outcome.ok() && outcome.response.status >= 200 && outcome.response.status < 300;
@@ -131,7 +131,7 @@ void Gateway::spawn_probe(upstream::TargetGroup& group, upstream::TargetPtr targ
   std::string name = "gateway_probe " + target->name();
   asio::co_spawn(executor, probe_loop(shared_, std::move(client), group, std::move(target), options_),
                  [name = std::move(name)](const std::exception_ptr& e) {
-                   telemetry::log_coroutine_exit(name.c_str(), e);
+                   telemetry::log_coroutine_exit(name, e);
                  });
 }
 
