@@ -1,6 +1,7 @@
 // The HTTP server and pipeline under bad and hostile input, slow clients and
 // shutdown, exercised over real sockets against the menu service.
 #include "support/http_test_client.h"
+#include "support/raw_socket.h"
 #include "support/service_harness.h"
 
 #include <boost/asio/connect.hpp>
@@ -218,6 +219,37 @@ TEST_F(Server, ExposesRedMetricsByRouteTemplate) {
   EXPECT_NE(metrics.body.find("cloudcafe_http_requests_total"), std::string::npos);
   EXPECT_NE(metrics.body.find("route=\"/api/menu/items/{item_id}\""), std::string::npos);
   EXPECT_NE(metrics.body.find("cloudcafe_http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST_F(Server, CountsAndLogsRefusedAdminCredentials) {
+  const TestRequest no_token{"POST", "/admin/faults", {kJson}, "{}"};
+  const TestRequest wrong_token{
+      "POST", "/admin/faults", {kJson, {"Authorization", "Bearer not-the-token-at-all"}}, "{}"};
+  EXPECT_EQ(send_request(menu_.port, no_token).status, 401);
+  EXPECT_EQ(send_request(menu_.port, wrong_token).status, 403);
+  EXPECT_EQ(send_request(menu_.port, wrong_token).status, 403);
+  const auto metrics = get(menu_.port, "/metrics");
+  EXPECT_NE(
+      metrics.body.find(R"(cloudcafe_http_admin_auth_failures_total{service="menu",reason="missing"} 1)"),
+      std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(cloudcafe_http_admin_auth_failures_total{service="menu",reason="wrong"} 2)"),
+            std::string::npos);
+}
+
+TEST_F(Server, ShowsLiveConnectionsAndRequestsInFlight) {
+  // Two idle keep-alive connections stay open while /metrics is read on a
+  // third: three connections, one request (the scrape itself) in flight.
+  RawSocket first(menu_.port);
+  RawSocket second(menu_.port);
+  ASSERT_TRUE(first.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(second.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(first.read_response().status, 200);
+  ASSERT_EQ(second.read_response().status, 200);
+  const auto metrics = get(menu_.port, "/metrics");
+  EXPECT_NE(metrics.body.find(R"(cloudcafe_http_connections_active{service="menu"} 3)"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(cloudcafe_http_requests_in_flight{service="menu"} 1)"), std::string::npos);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
-// The menu spends no more on its store than the caller gave it: the
-// gateway's X-Deadline-Ms (or a client's) bounds a write against a slow
-// store, and the answer comes when the budget runs out, not when the store
-// finally would have.
+// The menu when its store stops answering: it spends no more on the store
+// than the caller gave it (the gateway's X-Deadline-Ms, or a client's), and
+// once the store keeps failing its breaker answers at once, 503 with
+// Retry-After, until a probe finds the store back.
 #include "services/gateway/gateway_config.h"
 #include "support/http_test_client.h"
 #include "support/service_harness.h"
@@ -20,7 +20,7 @@ const std::pair<std::string, std::string> kJson{"Content-Type", "application/jso
 const std::string kItem =
     R"({"item_id":"slow_latte","name":"Slow Latte","category":"espresso","kind":"drink","price_cents":500})";
 
-class MenuDeadline : public testing::Test {
+class MenuStoreFailure : public testing::Test {
  protected:
   void SetUp() override {
     menu_ = start_service("menu", config_, dir_.path().string());
@@ -39,7 +39,7 @@ class MenuDeadline : public testing::Test {
   StartedService menu_;
 };
 
-TEST_F(MenuDeadline, AWriteEndsWhenTheCallersBudgetDoes) {
+TEST_F(MenuStoreFailure, AWriteEndsWhenTheCallersBudgetDoes) {
   const auto started = std::chrono::steady_clock::now();
   const auto res =
       send_request(menu_.port, {"POST", "/api/menu/items", {kJson, kAdmin, {"X-Deadline-Ms", "300"}}, kItem});
@@ -49,7 +49,7 @@ TEST_F(MenuDeadline, AWriteEndsWhenTheCallersBudgetDoes) {
   EXPECT_LT(took, 1500ms) << "answered at the budget, not after the store's 3 s";
 }
 
-TEST_F(MenuDeadline, AWriteThroughTheGatewayGetsTheGatewaysBudget) {
+TEST_F(MenuStoreFailure, AWriteThroughTheGatewayGetsTheGatewaysBudget) {
   auto& gateway = config_.service<gateway::GatewayConfig>("gateway");
   gateway.targets = {{"menu", {menu_.address}}};
   gateway.upstream_deadline = 500ms;
@@ -71,6 +71,20 @@ TEST_F(MenuDeadline, AWriteThroughTheGatewayGetsTheGatewaysBudget) {
   EXPECT_NE(metrics.body.find(R"(method="POST",route="/api/menu/items",status="504"} 1)"), std::string::npos)
       << metrics.body;
   gw.stop();
+}
+
+TEST_F(MenuStoreFailure, TheStoreBreakerAnswersFastOnceTheStoreKeepsFailing) {
+  const TestRequest write{"POST", "/api/menu/items", {kJson, kAdmin, {"X-Deadline-Ms", "100"}}, kItem};
+  // Five calls in a row time out against the slow store...
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send_request(menu_.port, write).status, 504);
+  // ...so the next is refused by the breaker without waiting on the store.
+  const auto started = std::chrono::steady_clock::now();
+  const auto refused = send_request(menu_.port, write);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_LT(took, 100ms);
+  EXPECT_EQ(refused.body.find("SQL"), std::string::npos) << "no backend text reaches the client";
 }
 
 }  // namespace
