@@ -36,6 +36,7 @@ struct TestServer::State {
   std::function<Script(const Seen&, int)> script = [](const Seen&, int) { return Script{}; };
   std::atomic<int> connections = 0;
   std::atomic<int> requests = 0;
+  std::atomic<int> closed = 0;
   std::mutex methods_mutex;
   std::map<std::string, int> by_method;  // guarded by methods_mutex
   Seen last;
@@ -51,6 +52,10 @@ std::string Seen::header(std::string_view name) const {
 namespace {
 
 net::awaitable<void> session(std::shared_ptr<TestServer::State> state, tcp::socket socket) {
+  struct CountClose {
+    TestServer::State& state;
+    ~CountClose() { ++state.closed; }
+  } count_close{*state};
   boost::beast::flat_buffer buffer;
   for (;;) {
     bhttp::request<bhttp::string_body> request;
@@ -159,6 +164,9 @@ std::uint16_t TestServer::port() const {
 }
 int TestServer::connections() const {
   return state_->connections;
+}
+int TestServer::closed_connections() const {
+  return state_->closed;
 }
 int TestServer::requests() const {
   return state_->requests;

@@ -51,6 +51,7 @@ class TestServer {
   std::uint16_t port() const;
   Target target() const { return Target{"127.0.0.1", port()}; }
   int connections() const;
+  int closed_connections() const;  // whose session has ended (the server closed or saw a close)
   int requests() const;
   int requests(std::string_view method) const;  // of one method
   const Seen& last() const;

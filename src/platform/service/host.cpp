@@ -54,7 +54,7 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
       .replica = h.options_.replica,
       .admin_token = h.options_.admin_token,
       .access_log = h.options_.access_log,
-      .ready = [raw] { return raw->service_ && raw->service_->ready(); },
+      .ready = [raw] { return !raw->shutting_down_ && raw->service_ && raw->service_->ready(); },
       .health_detail =
           [raw](boost::json::object& out) {
             if (raw->service_) raw->service_->describe_health(out);
@@ -65,8 +65,6 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
   h.server_ = std::make_unique<http::Server>(h.options_.server, *h.pipeline_);
   if (auto listening = h.server_->listen(); !listening) return listening.error();
   h.server_->on_drained([raw] {
-    // This thread's calls to other services are done: close its client.
-    raw->service_client_->close_this_thread();
     std::lock_guard lock(raw->state_mutex_);
     ++raw->drained_threads_;
     raw->drained_cv_.notify_all();
@@ -98,7 +96,16 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
 }
 
 Host::~Host() {
-  (void)shutdown();
+  if (shutdown()) return;
+  // A shutdown that overran its deadline left phases undone; a process
+  // exits then (serve's _Exit(3)). An owner that destroys the host anyway
+  // waits here for what still runs, so nothing is freed under it.
+  if (server_) server_->stop();
+  if (tasks_) (void)tasks_->stop(Deadline::after(std::chrono::hours(24)));
+  if (service_client_) service_client_->close_all();
+  if (cache_) cache_->close();
+  if (database_) database_->close();
+  if (server_) server_->join();
 }
 
 Result<void> Host::start() {
@@ -137,6 +144,9 @@ Result<void> Host::shutdown() {
 
 Result<void> Host::run_shutdown() {
   sequence_.add("stop_accepting", [this](Deadline) -> Result<void> {
+    // Load balancers see it leave before its listeners close.
+    shutting_down_ = true;
+    if (service_client_) service_client_->stop();
     faults_.shut_down();
     if (server_) server_->stop();
     return {};
@@ -149,8 +159,8 @@ Result<void> Host::run_shutdown() {
   });
   sequence_.add("close_clients", [this](Deadline) -> Result<void> {
     if (service_) service_->close_clients();
-    // Per-thread clients closed as each thread drained; none are made now.
-    if (service_client_) service_client_->stop();
+    // Background work has stopped: nothing calls other services any more.
+    if (service_client_) service_client_->close_all();
     if (cache_) cache_->close();
     return {};
   });

@@ -16,6 +16,7 @@
 #include "platform/service/stress_runner.h"
 
 #include <any>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -114,14 +115,17 @@ class Host {
   std::unique_ptr<ConcurrencyLimits> limits_;
   std::unique_ptr<TaskGroup> tasks_;
   std::unique_ptr<StressRunner> stress_;
-  std::unique_ptr<upstream::ServiceClient> service_client_;
   http::Router router_;
   std::unique_ptr<http::HttpService> pipeline_;
   std::unique_ptr<http::Server> server_;
+  // After the server: its per-thread clients hold timers and sockets of the
+  // server's io_contexts.
+  std::unique_ptr<upstream::ServiceClient> service_client_;
   std::unique_ptr<ServiceContext> context_;
   std::unique_ptr<Service> service_;
   ShutdownSequence sequence_;
 
+  std::atomic<bool> shutting_down_{false};  // readiness turns false the moment shutdown begins
   std::mutex state_mutex_;
   std::condition_variable drained_cv_;
   bool started_ = false;             // guarded by state_mutex_

@@ -209,7 +209,9 @@ boost::asio::awaitable<Result<T>> Database::transact(Body body, Deadline deadlin
 }
 
 // Fails calls fast while the store is down: after `failures_to_open`
-// consecutive calls answered kUnavailable or kDeadlineExceeded, calls are
+// consecutive calls answered kUnavailable or kDeadlineExceeded (a timeout
+// counts only for a call given at least half the store's default budget,
+// so tiny client budgets cannot open it for everyone), calls are
 // refused at once with kUnavailable (retry_after_seconds set) for
 // `probe_after`; then one call goes through as a probe, and its success
 // closes the breaker again (its failure re-opens it).

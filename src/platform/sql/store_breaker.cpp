@@ -50,18 +50,20 @@ class BreakerDatabase final : public Database {
     // A call that arrives out of time says nothing about the store.
     if (deadline.expired()) co_return internal::deadline_error();
     if (!admit()) co_return refusal();
+    const bool fair_budget = gives_a_fair_budget(deadline);
     auto op = inner_->query(std::move(sql), std::move(params), deadline);
     Result<Rows> rows = co_await std::move(op);
-    record(rows ? std::nullopt : std::optional(rows.error().code));
+    record(rows ? std::nullopt : std::optional(rows.error().code), fair_budget);
     co_return rows;
   }
 
   boost::asio::awaitable<Result<void>> run_transaction(TransactionBody body, Deadline deadline) override {
     if (deadline.expired()) co_return internal::deadline_error();
     if (!admit()) co_return refusal();
+    const bool fair_budget = gives_a_fair_budget(deadline);
     auto op = inner_->transact(std::move(body), deadline);
     Result<void> done = co_await std::move(op);
-    record(done ? std::nullopt : std::optional(done.error().code));
+    record(done ? std::nullopt : std::optional(done.error().code), fair_budget);
     co_return done;
   }
 
@@ -71,7 +73,15 @@ class BreakerDatabase final : public Database {
     return breaker_.allow(Clock::now());
   }
 
-  void record(std::optional<ErrorCode> failure) {
+  // A timeout says the store is slow only when the caller gave it a fair
+  // budget (half the store's default or more): otherwise any client could
+  // open the breaker for every caller by sending tiny X-Deadline-Ms values.
+  bool gives_a_fair_budget(Deadline deadline) const {
+    return deadline.remaining() >= inner_->default_timeout() / 2;
+  }
+
+  void record(std::optional<ErrorCode> failure, bool fair_budget) {
+    if (failure && *failure == ErrorCode::kDeadlineExceeded && !fair_budget) return;  // says nothing
     std::lock_guard lock(mutex_);
     if (failure && store_did_not_answer(*failure)) {
       breaker_.record_failure(Clock::now());

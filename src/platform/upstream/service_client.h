@@ -71,10 +71,11 @@ class ServiceClient {
                                                       CallContext context);
 
   TargetGroup* group(std::string_view service);
-  // No new per-thread clients; call at shutdown, then close each thread's
-  // (close_this_thread, an on_drained hook).
+  // No new per-thread clients: shutdown has begun.
   void stop() { clients_.stop_creating(); }
-  void close_this_thread() { clients_.close_this_thread(); }
+  // Closes every per-thread client on its own thread, once background work
+  // has stopped (the kit's close_clients phase).
+  void close_all() { clients_.close_all(); }
 
  private:
   ServiceClient(ServiceClientOptions options, prometheus::Registry* metrics);

@@ -51,8 +51,12 @@ bool Target::record_result(Verdict verdict, const OutlierOptions& options, Clock
     }
     if (!ejected(now) && ejected_until_.load(std::memory_order_relaxed) != 0) {
       std::lock_guard lock(mutex_);
-      ejections_in_a_row_ = 0;
-      ejected_until_.store(0, std::memory_order_relaxed);
+      // Checked again under the lock: another thread may have ejected it
+      // since, and that ejection stands.
+      if (!ejected(now)) {
+        ejections_in_a_row_ = 0;
+        ejected_until_.store(0, std::memory_order_relaxed);
+      }
     }
     return false;
   }

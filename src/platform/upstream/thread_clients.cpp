@@ -1,5 +1,7 @@
 #include "platform/upstream/thread_clients.h"
 
+#include <boost/asio/post.hpp>
+
 namespace cafe::upstream {
 namespace {
 std::atomic<std::uint64_t> next_id{1};
@@ -20,23 +22,21 @@ http_client::Client* ThreadClients::for_this_thread(const boost::asio::any_io_ex
   auto it = clients_.find(std::this_thread::get_id());
   if (it == clients_.end()) {
     if (stopping_.load()) return nullptr;
-    it = clients_
-             .emplace(std::this_thread::get_id(),
-                      std::make_shared<http_client::Client>(executor, options_, metrics_))
-             .first;
+    auto client = std::make_shared<http_client::Client>(executor, options_, metrics_);
+    it = clients_.emplace(std::this_thread::get_id(), PerThread{executor, std::move(client)}).first;
   }
   cached_owner = id_;
-  cached_client = it->second.get();
+  cached_client = it->second.client.get();
   return cached_client;
 }
 
-void ThreadClients::close_this_thread() {
-  std::shared_ptr<http_client::Client> mine;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = clients_.find(std::this_thread::get_id()); it != clients_.end()) mine = it->second;
+void ThreadClients::close_all() {
+  stop_creating();
+  std::lock_guard lock(mutex_);
+  for (auto& [thread, per_thread] : clients_) {
+    // The client is not thread-safe: it closes on the thread that owns it.
+    boost::asio::post(per_thread.executor, [client = per_thread.client] { client->close(); });
   }
-  if (mine) mine->close();
 }
 
 }  // namespace cafe::upstream

@@ -27,12 +27,13 @@ class ThreadClients {
   ThreadClients& operator=(const ThreadClients&) = delete;
 
   // This thread's client, created on `executor` (this thread's) on first
-  // use; null once close_all() has begun (shutting down).
+  // use; null for a thread that had none once stop_creating() was called.
   http_client::Client* for_this_thread(const boost::asio::any_io_executor& executor);
-  // Closes the calling thread's client (an http::Server::on_drained hook).
-  void close_this_thread();
-  // No new clients from now on; those in use close via close_this_thread().
+  // No new clients from now on (shutdown has begun).
   void stop_creating() noexcept { stopping_.store(true); }
+  // Closes every client on its own thread (each is posted its close): call
+  // once background work has stopped, while the I/O threads still run.
+  void close_all();
 
  private:
   http_client::ClientOptions options_;
@@ -40,7 +41,11 @@ class ThreadClients {
   const std::uint64_t id_;  // process-unique: a cache never sees another instance's client
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
-  std::unordered_map<std::thread::id, std::shared_ptr<http_client::Client>> clients_;  // guarded by mutex_
+  struct PerThread {
+    boost::asio::any_io_executor executor;
+    std::shared_ptr<http_client::Client> client;
+  };
+  std::unordered_map<std::thread::id, PerThread> clients_;  // guarded by mutex_
 };
 
 }  // namespace cafe::upstream

@@ -52,6 +52,9 @@ PostgresOptions for_silence(StoreBreakerOptions breaker = {.failures_to_open = 0
   return {.conninfo = {},
           .pool_size = 2,
           .connect_timeout = 500ms,
+          // Short, so that 200 ms calls are a fair budget, which the breaker
+          // counts when they time out.
+          .default_deadline = 300ms,
           .reconnect_backoff_base = 20ms,
           .reconnect_backoff_cap = 200ms,
           .recover_timeout = 300ms,

@@ -25,12 +25,17 @@ class MenuStoreFailure : public testing::Test {
   void SetUp() override {
     menu_ = start_service("menu", config_, dir_.path().string());
     ASSERT_NE(menu_.port, 0);
-    // Every store call now takes 3 s.
-    const auto fault = send_request(menu_.port, {"POST",
-                                                 "/admin/faults",
-                                                 {kJson, kAdmin},
-                                                 R"({"kind":"latency","target":"dependency:store",)"
-                                                 R"("latency_ms":3000,"duration_seconds":60})"});
+  }
+
+  // Every store call now meets `kind` ("latency": it answers after
+  // `latency_ms`; "timeout": it is dropped after `latency_ms`).
+  void break_store(const std::string& kind, int latency_ms) {
+    const auto fault =
+        send_request(menu_.port, {"POST",
+                                  "/admin/faults",
+                                  {kJson, kAdmin},
+                                  R"({"kind":")" + kind + R"(","target":"dependency:store","latency_ms":)" +
+                                      std::to_string(latency_ms) + R"(,"duration_seconds":60})"});
     ASSERT_EQ(fault.status, 201) << fault.body;
   }
 
@@ -40,6 +45,7 @@ class MenuStoreFailure : public testing::Test {
 };
 
 TEST_F(MenuStoreFailure, AWriteEndsWhenTheCallersBudgetDoes) {
+  break_store("latency", 3000);
   const auto started = std::chrono::steady_clock::now();
   const auto res =
       send_request(menu_.port, {"POST", "/api/menu/items", {kJson, kAdmin, {"X-Deadline-Ms", "300"}}, kItem});
@@ -50,6 +56,7 @@ TEST_F(MenuStoreFailure, AWriteEndsWhenTheCallersBudgetDoes) {
 }
 
 TEST_F(MenuStoreFailure, AWriteThroughTheGatewayGetsTheGatewaysBudget) {
+  break_store("latency", 3000);
   auto& gateway = config_.service<gateway::GatewayConfig>("gateway");
   gateway.targets = {{"menu", {menu_.address}}};
   gateway.upstream_deadline = 500ms;
@@ -74,17 +81,34 @@ TEST_F(MenuStoreFailure, AWriteThroughTheGatewayGetsTheGatewaysBudget) {
 }
 
 TEST_F(MenuStoreFailure, TheStoreBreakerAnswersFastOnceTheStoreKeepsFailing) {
-  const TestRequest write{"POST", "/api/menu/items", {kJson, kAdmin, {"X-Deadline-Ms", "100"}}, kItem};
-  // Five calls in a row time out against the slow store...
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(send_request(menu_.port, write).status, 504);
-  // ...so the next is refused by the breaker without waiting on the store.
-  const auto started = std::chrono::steady_clock::now();
-  const auto refused = send_request(menu_.port, write);
-  const auto took = std::chrono::steady_clock::now() - started;
+  // The store drops every call after 50 ms (a blackhole), well inside the
+  // requests' own budgets: a real outage, as the breaker counts them.
+  break_store("timeout", 50);
+  const TestRequest write{"POST", "/api/menu/items", {kJson, kAdmin}, kItem};
+  // Failed calls (these writes, and the refresher's reads) open it within a
+  // few; each answer before that is the store's own timeout.
+  TestResponse refused;
+  std::chrono::steady_clock::duration took{};
+  for (int i = 0; i < 10 && refused.status != 503; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    refused = send_request(menu_.port, write);
+    took = std::chrono::steady_clock::now() - started;
+    if (refused.status != 503) EXPECT_EQ(refused.status, 504) << refused.body;
+  }
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_FALSE(refused.header("retry-after").empty());
   EXPECT_LT(took, 100ms);
   EXPECT_EQ(refused.body.find("SQL"), std::string::npos) << "no backend text reaches the client";
+}
+
+TEST_F(MenuStoreFailure, TinyClientBudgetsDoNotOpenTheStoreBreaker) {
+  break_store("latency", 3000);
+  const TestRequest hurried{"POST", "/api/menu/items", {kJson, kAdmin, {"X-Deadline-Ms", "50"}}, kItem};
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(send_request(menu_.port, hurried).status, 504);
+  // Still the store's own answer (slow, so 504 at the budget), not the
+  // breaker's instant 503.
+  const TestRequest patient{"POST", "/api/menu/items", {kJson, kAdmin, {"X-Deadline-Ms", "300"}}, kItem};
+  EXPECT_EQ(send_request(menu_.port, patient).status, 504);
 }
 
 }  // namespace
