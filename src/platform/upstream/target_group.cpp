@@ -61,12 +61,6 @@ std::vector<TargetPtr> TargetGroup::collect_drained() {
   return gone;
 }
 
-bool TargetGroup::any_healthy() const {
-  const auto current = snapshot();
-  return std::any_of(current->targets.begin(), current->targets.end(),
-                     [](const TargetPtr& t) { return t->healthy() && !t->draining(); });
-}
-
 TargetPtr TargetGroup::pick(const std::vector<const Target*>& tried, Clock::time_point now,
                             const std::function<bool(const Target&)>& blocked) {
   const auto current = snapshot();

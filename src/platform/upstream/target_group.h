@@ -57,9 +57,6 @@ class TargetGroup {
   // Removes drained targets with nothing in flight; returns them.
   std::vector<TargetPtr> collect_drained();
 
-  // At least one member is healthy and not draining.
-  bool any_healthy() const;
-
   // The target for the next attempt, or null. `blocked(t)` lets the caller
   // skip targets it knows to refuse (its breaker is open).
   TargetPtr pick(const std::vector<const Target*>& tried, Clock::time_point now,

@@ -163,7 +163,6 @@ TEST(TargetGroup, SkipsUnhealthyEjectedAndBlockedTargets) {
   t[1]->begin_request();  // busier, but the only one in rotation
   for (int i = 0; i < 6; ++i) EXPECT_EQ(g.pick({}, kNow), t[1]);
   EXPECT_EQ(g.pick({}, kNow, [&](const Target& x) { return &x == t[1].get(); }), nullptr);
-  EXPECT_TRUE(g.any_healthy());
   take_down(*t[1]);
   EXPECT_EQ(g.pick({}, kNow), nullptr);
 }
@@ -220,7 +219,6 @@ TEST(TargetGroup, DrainingTakesNoNewRequestsAndLeavesOnceIdle) {
 TEST(TargetGroup, AnEmptyGroupPicksNothing) {
   TargetGroup g("nobody", GroupOptions{});
   EXPECT_EQ(g.pick({}, kNow), nullptr);
-  EXPECT_FALSE(g.any_healthy());
   EXPECT_EQ(g.name(), "nobody");
 }
 
