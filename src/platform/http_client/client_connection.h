@@ -3,11 +3,11 @@
 // Beast and Asio appear only here and in the .cpp files of the client.
 #pragma once
 
+#include "platform/core/socket_deadline.h"
 #include "platform/http_client/client.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <optional>
@@ -18,9 +18,10 @@ namespace cafe::http_client::detail {
 using Clock = std::chrono::steady_clock;
 
 struct Connection {
-  explicit Connection(const boost::asio::any_io_executor& executor) : stream(executor) {}
+  explicit Connection(const boost::asio::any_io_executor& executor) : socket(executor), deadline(socket) {}
 
-  boost::beast::tcp_stream stream;
+  boost::asio::ip::tcp::socket socket;
+  SocketDeadline deadline;           // set during open() and exchange() only
   boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per call
   std::string head;                  // the serialised request head, reused likewise
   Clock::time_point idle_since{};
