@@ -87,9 +87,18 @@ std::optional<std::string_view> Headers::get(std::string_view name) const noexce
   return std::nullopt;
 }
 
-void Headers::set(std::string_view name, std::string value) {
-  erase(name);
-  fields_.push_back({std::string(name), std::move(value)});
+void Headers::set(std::string_view name, std::string_view value) {
+  const auto first =
+      std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); });
+  if (first == fields_.end()) {
+    fields_.push_back({std::string(name), std::string(value)});
+    return;
+  }
+  first->name.assign(name);
+  first->value.assign(value);
+  fields_.erase(
+      std::remove_if(first + 1, fields_.end(), [&](const Field& f) { return iequals(f.name, name); }),
+      fields_.end());
 }
 
 void Headers::erase(std::string_view name) {

@@ -36,8 +36,9 @@ class Headers {
   std::optional<std::string_view> get(std::string_view name) const noexcept;
   bool contains(std::string_view name) const noexcept { return get(name).has_value(); }
   void add(std::string name, std::string value) { fields_.push_back({std::move(name), std::move(value)}); }
-  // Replaces every field named `name` with one field.
-  void set(std::string_view name, std::string value);
+  // Replaces every field named `name` with one field (in the place of the
+  // first, reusing its storage).
+  void set(std::string_view name, std::string_view value);
   void erase(std::string_view name);
 
   const std::vector<Field>& fields() const noexcept { return fields_; }
