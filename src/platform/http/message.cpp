@@ -7,10 +7,6 @@
 namespace cafe::http {
 namespace {
 
-char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 std::string decode_query_component(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -29,14 +25,6 @@ std::string decode_query_component(std::string_view s) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string_view to_string(Method m) noexcept {
   switch (m) {

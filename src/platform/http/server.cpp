@@ -1,6 +1,8 @@
 #include "platform/http/server.h"
 
 #include "platform/core/socket_deadline.h"
+#include "platform/http/body_buffers.h"
+#include "platform/http/head_chars.h"
 #include "platform/http/problem.h"
 #include "platform/http/socket_io.h"
 #include "platform/telemetry/log.h"
@@ -22,7 +24,6 @@
 #include <array>
 #include <atomic>
 #include <csignal>
-#include <cstring>
 #include <list>
 #include <mutex>
 #include <sys/socket.h>
@@ -118,7 +119,7 @@ class RequestReader final : public bhttp::basic_parser<true> {
     } else if (name == bhttp::field::expect) {
       expects_continue_ = iequals(value, "100-continue");
     }
-    request_.headers.add(std::string(name_text), std::string(value));
+    request_.headers.emplace(name_text, value);
   }
   void on_header_impl(boost::system::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::system::error_code&) override {
@@ -145,15 +146,6 @@ class RequestReader final : public bhttp::basic_parser<true> {
   bool expects_continue_ = false;
 };
 
-// find_first_of, by memchr per character sought: libstdc++'s find_first_of
-// calls memchr on the set once per character of the text.
-bool has_any_of(std::string_view text, std::string_view chars) {
-  for (const char c : chars) {
-    if (std::memchr(text.data(), c, text.size()) != nullptr) return true;
-  }
-  return false;
-}
-
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // Serialises a response head by hand: Beast's serializer walks a
@@ -173,7 +165,7 @@ void serialize_head(const Response& resp, bool keep_alive, bool head_only, bool 
       continue;
     }
     if (iequals(field.name, "Connection") || iequals(field.name, "Transfer-Encoding")) continue;
-    if (has_any_of(field.name, "\r\n:") || has_any_of(field.value, "\r\n")) continue;
+    if (!is_writable_name(field.name) || has_line_break(field.value)) continue;
     head.append(field.name).append(": ").append(field.value).append("\r\n");
   }
   // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have
@@ -419,6 +411,7 @@ asio::awaitable<bool> Server::Impl::write(Connection& c, Response resp, bool kee
     c.deadline.expires_after(options.write_timeout);
     std::tie(ec, std::ignore) = co_await asio::async_write(c.socket, rest, kTuple);
   }
+  give_back_body_buffer(std::move(resp.body));
   co_return !ec;
 }
 

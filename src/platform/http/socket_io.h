@@ -42,6 +42,33 @@ boost::system::error_code parse_buffered(boost::beast::http::basic_parser<isRequ
   return ec;
 }
 
+// How much to read next into `buffer`, as Beast reads: at least 512 bytes
+// or the free capacity, at most 64 KiB; 0 when the buffer is at its limit
+// (http::error::buffer_overflow).
+inline std::size_t next_read_size(boost::beast::flat_buffer& buffer) {
+  return boost::beast::read_size(buffer, 65536);
+}
+
+// After a read into buffer.prepare() of `n` bytes that ended with `ec`:
+// commits them and returns http::error::need_more (parse again), or turns
+// the end of the stream into Beast's answer: the message it completes (no
+// error), partial_message, or end_of_stream before the message's first byte.
+template <bool isRequest>
+boost::system::error_code take_read(boost::beast::http::basic_parser<isRequest>& parser,
+                                    boost::beast::flat_buffer& buffer, boost::system::error_code ec,
+                                    std::size_t n) {
+  namespace bhttp = boost::beast::http;
+  if (ec == boost::asio::error::eof) {
+    if (!parser.got_some()) return bhttp::error::end_of_stream;
+    ec = {};
+    parser.put_eof(ec);  // completes a body delimited by the end of the stream
+    return ec;
+  }
+  if (ec) return ec;
+  buffer.commit(n);
+  return bhttp::error::need_more;
+}
+
 // Parses what `buffer` holds and reads until the parser is done (with the
 // header only, for kHeader).
 template <bool isRequest>
@@ -49,23 +76,15 @@ boost::asio::awaitable<boost::system::error_code> read_message(
     boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
     boost::beast::http::basic_parser<isRequest>& parser, ReadUntil until) {
   namespace bhttp = boost::beast::http;
-  // Beast reads at most this much per call; the buffer's max_size bounds it.
-  constexpr std::size_t kMaxRead = 65536;
   for (;;) {
     boost::system::error_code ec = parse_buffered(parser, buffer, until);
     if (ec != bhttp::error::need_more) co_return ec;
-    const std::size_t size = boost::beast::read_size(buffer, kMaxRead);
+    const std::size_t size = next_read_size(buffer);
     if (size == 0) co_return bhttp::error::buffer_overflow;
     auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(size),
                                                         boost::asio::as_tuple(boost::asio::use_awaitable));
-    if (read_ec == boost::asio::error::eof) {
-      if (!parser.got_some()) co_return bhttp::error::end_of_stream;
-      ec = {};
-      parser.put_eof(ec);  // completes a body delimited by the end of the stream
-      co_return ec;
-    }
-    if (read_ec) co_return read_ec;
-    buffer.commit(n);
+    ec = take_read(parser, buffer, read_ec, n);
+    if (ec != bhttp::error::need_more) co_return ec;
   }
 }
 

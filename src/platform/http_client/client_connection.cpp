@@ -1,6 +1,9 @@
 #include "platform/http_client/client_connection.h"
 
+#include "platform/http/body_buffers.h"
+#include "platform/http/head_chars.h"
 #include "platform/http/socket_io.h"
+#include "platform/http_client/simple_response.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -27,28 +30,7 @@ namespace {
 
 constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 
-// Hop-by-hop fields (RFC 9110 §7.6.1) belong to one connection and are not
-// forwarded; Host and Content-Length are written from the target and body.
-bool is_hop_by_hop(std::string_view name) {
-  using http::iequals;
-  if (name.empty()) return false;
-  // By first letter: most fields are ruled out by one comparison.
-  switch (name.front() | 0x20) {
-    case 'c':
-      return iequals(name, "connection");
-    case 'k':
-      return iequals(name, "keep-alive");
-    case 'p':
-      return name.size() >= 6 && iequals(name.substr(0, 6), "proxy-");
-    case 't':
-      return iequals(name, "te") || iequals(name, "trailer") || iequals(name, "transfer-encoding");
-    case 'u':
-      return iequals(name, "upgrade");
-    default:
-      return false;
-  }
-}
-
+// Host and Content-Length are written from the target and the body.
 bool is_written_by_client(std::string_view name) {
   return is_hop_by_hop(name) || http::iequals(name, "host") || http::iequals(name, "content-length");
 }
@@ -60,10 +42,6 @@ bool has_any_of(std::string_view text, std::string_view chars) {
     if (std::memchr(text.data(), c, text.size()) != nullptr) return true;
   }
   return false;
-}
-
-bool has_control_chars(std::string_view s) {
-  return has_any_of(s, std::string_view("\r\n\0", 3));
 }
 
 bool needs_content_length(const Request& r) {
@@ -125,12 +103,12 @@ class ResponseReader final : public bhttp::basic_parser<false> {
   void on_field_impl(bhttp::field name, boost::beast::string_view name_text, boost::beast::string_view value,
                      beast::error_code&) override {
     if ((name == bhttp::field::content_length && !head_request_) || is_hop_by_hop(name_text)) return;
-    response_.headers.add(std::string(name_text), std::string(value));
+    response_.headers.emplace(name_text, value);
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
     // The parser has checked the length against the body limit.
-    if (length) response_.body.reserve(*length);
+    response_.body = http::take_body_buffer(length.value_or(0));
   }
   std::size_t on_body_impl(boost::beast::string_view body, beast::error_code&) override {
     response_.body.append(body);
@@ -156,6 +134,26 @@ struct ClearOnExit {
 
 }  // namespace
 
+bool is_hop_by_hop(std::string_view name) {
+  using http::iequals;
+  if (name.empty()) return false;
+  // By first letter: most fields are ruled out by one comparison.
+  switch (name.front() | 0x20) {
+    case 'c':
+      return iequals(name, "connection");
+    case 'k':
+      return iequals(name, "keep-alive");
+    case 'p':
+      return name.size() >= 6 && iequals(name.substr(0, 6), "proxy-");
+    case 't':
+      return iequals(name, "te") || iequals(name, "trailer") || iequals(name, "transfer-encoding");
+    case 'u':
+      return iequals(name, "upgrade");
+    default:
+      return false;
+  }
+}
+
 std::optional<std::string> invalid_request(const Request& r) {
   const std::string_view target = r.target.empty() ? std::string_view(r.path) : std::string_view(r.target);
   if (has_any_of(target, std::string_view("\r\n\0 ", 4)) ||
@@ -166,8 +164,7 @@ std::optional<std::string> invalid_request(const Request& r) {
     return "request method is not a token";
   }
   for (const auto& f : r.headers) {
-    if (f.name.empty() || has_control_chars(f.name) || has_any_of(f.name, ": \t") ||
-        has_control_chars(f.value)) {
+    if (!http::is_writable_name(f.name) || http::has_line_break(f.value)) {
       return "request header is not a valid field";
     }
   }
@@ -256,7 +253,45 @@ net::awaitable<Exchange> exchange(Connection& c, const std::string& host, const 
     parser.emplace(response, request.method == http::Method::kHead);
     parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_header, UINT32_MAX)));
     parser->body_limit(limits.max_body);
-    const auto rec = co_await http::read_message(c.socket, c.buffer, *parser, http::ReadUntil::kMessage);
+    // The common answer is read without Beast's parser (simple_response.h)
+    // unless it proves to be of another kind; Beast then parses it from its
+    // first byte. The loop is http::read_message() inline: one coroutine
+    // frame less per call.
+    bool simple = request.method != http::Method::kHead;
+    beast::error_code rec = bhttp::error::need_more;
+    for (;;) {
+      if (simple) {
+        const auto buffered = c.buffer.data();
+        const SimpleResponse answer =
+            read_simple_response({static_cast<const char*>(buffered.data()), buffered.size()},
+                                 limits.max_header, limits.max_body, response);
+        if (answer.verdict == SimpleResponse::Verdict::kComplete) {
+          c.buffer.consume(answer.size);
+          // Bytes past the response mean the server is out of step: do not reuse.
+          result.keep_alive = answer.keep_alive && c.buffer.size() == 0;
+          co_return result;
+        }
+        simple = answer.verdict == SimpleResponse::Verdict::kNeedMore;
+      }
+      if (!simple) {
+        rec = http::parse_buffered(*parser, c.buffer, http::ReadUntil::kMessage);
+        if (rec != bhttp::error::need_more) break;
+      }
+      const std::size_t size = http::next_read_size(c.buffer);
+      if (size == 0) {
+        rec = bhttp::error::buffer_overflow;
+        break;
+      }
+      auto [read_ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(size), kUseTuple);
+      if (read_ec && simple) {
+        // Beast sees what came before the failure, then the failure.
+        simple = false;
+        rec = http::parse_buffered(*parser, c.buffer, http::ReadUntil::kMessage);
+        if (rec != bhttp::error::need_more) break;
+      }
+      rec = http::take_read(*parser, c.buffer, read_ec, n);
+      if (rec != bhttp::error::need_more) break;
+    }
     if (rec) {
       const bool nothing_received = interim == 0 && !parser->got_some() && c.buffer.size() == 0;
       if (c.deadline.expired()) {

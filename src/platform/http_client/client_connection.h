@@ -66,6 +66,10 @@ struct Exchange {
 boost::asio::awaitable<Exchange> exchange(Connection& c, const std::string& host, const Request& request,
                                           Limits limits, Clock::time_point deadline, Response& response);
 
+// Hop-by-hop fields (RFC 9110 §7.6.1) belong to one connection and are not
+// forwarded either way.
+bool is_hop_by_hop(std::string_view name);
+
 // Empty when the request can be sent; else why not (CR/LF in a header...).
 std::optional<std::string> invalid_request(const Request& request);
 
