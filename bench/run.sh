@@ -11,15 +11,17 @@
 #
 # Knobs: BENCH_DURATION (5s), BENCH_RUNS (3), BENCH_CONNECTIONS ("64 256"),
 #        BENCH_WARMUP (1s), BENCH_SQLITE_SECONDS (2; 0 skips sqlite_commit_bench),
-#        BENCH_BINARY (build/release/src/cloudcafe: another build to compare).
+#        BENCH_BINARY (build/release/src/cloudcafe: another build to compare),
+#        BENCH_CASES ("live direct direct2 gateway nginx": a subset, to iterate).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 binary=${BENCH_BINARY:-$root/build/release/src/cloudcafe}
 commit_bench="$root/build/release/bench/sqlite_commit_bench"
 lua="$root/bench/status_check.lua"
-nginx_template="$root/bench/nginx.conf.template"
 report="$root/build/release/bench/report.md"
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 duration=${BENCH_DURATION:-5s}
 runs=${BENCH_RUNS:-3}
@@ -28,43 +30,21 @@ warmup=${BENCH_WARMUP:-1s}
 sqlite_seconds=${BENCH_SQLITE_SECONDS:-2}
 wrk_threads=2
 
-die() { echo "bench: $*" >&2; exit 2; }
-seconds_of() {  # "5s" or "5" -> 5
-  [[ $1 =~ ^([1-9][0-9]*)s?$ ]] || die "durations are whole seconds like 5s, got '$1'"
-  echo "${BASH_REMATCH[1]}"
-}
 duration_s=$(seconds_of "$duration")
 warmup_s=$(seconds_of "$warmup")
-[[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$runs'"
-[[ $sqlite_seconds =~ ^[0-9]+$ ]] || die "BENCH_SQLITE_SECONDS must be whole seconds, got '$sqlite_seconds'"
+[[ $runs =~ ^[1-9][0-9]*$ ]] || bench_die "BENCH_RUNS must be a positive integer, got '$runs'"
+[[ $sqlite_seconds =~ ^[0-9]+$ ]] || bench_die "BENCH_SQLITE_SECONDS must be whole seconds, got '$sqlite_seconds'"
 read -r -a conn_list <<<"$connections"
-[ "${#conn_list[@]}" -gt 0 ] || die "BENCH_CONNECTIONS is empty"
+[ "${#conn_list[@]}" -gt 0 ] || bench_die "BENCH_CONNECTIONS is empty"
 for c in "${conn_list[@]}"; do
   if ! [[ $c =~ ^[0-9]+$ ]] || [ "$c" -lt "$wrk_threads" ]; then
-    die "connection counts must be integers >= $wrk_threads, got '$c'"
+    bench_die "connection counts must be integers >= $wrk_threads, got '$c'"
   fi
 done
+bench_require wrk nginx curl
+bench_init
 
-[ -x "$binary" ] || die "$binary is missing: run 'make bench' (or cmake --preset release && cmake --build --preset release)"
-command -v wrk >/dev/null || die "wrk is missing: apt-get install wrk"
-nginx=/usr/sbin/nginx
-[ -x "$nginx" ] || die "$nginx is missing: apt-get install nginx-light"
-command -v curl >/dev/null || die "curl is missing: apt-get install curl"
-
-# ---------------------------------------------------------------- cleanup ---
-work=$(mktemp -d -t cloudcafe-bench.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-cases=(live direct direct2 gateway nginx)
+read -r -a cases <<<"${BENCH_CASES:-live direct direct2 gateway nginx}"
 declare -A case_label=(
   [live]="menu direct, GET /health/live (1 thread)"
   [direct]="menu direct, GET /api/menu (1 thread)"
@@ -72,92 +52,26 @@ declare -A case_label=(
   [gateway]="gateway (1 thread) -> 2 menu"
   [nginx]="nginx (1 worker) -> 2 menu"
 )
+for name in "${cases[@]}"; do
+  [ -n "${case_label[$name]:-}" ] || bench_die "BENCH_CASES names cases among: live direct direct2 gateway nginx; got '$name'"
+done
 # Bounded in time whatever happens: every wrk call is under `timeout`, and
-# this watchdog ends the script (and so, via the trap, every service).
+# the watchdog ends the script (and so, via the trap, every service).
 per_measurement=$((duration_s + warmup_s + 2))
 budget=$((runs * ${#conn_list[@]} * ${#cases[@]} * per_measurement + 2 * runs * sqlite_seconds + 90))
 limit=$((budget + budget / 2))
-watchdog() {
-  sleep "$limit" &
-  local nap=$!
-  trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-  wait "$nap"
-  echo "bench: timed out after $limit s" >&2
-  kill -TERM $$
-}
-watchdog &
-pids+=("$!")
+bench_watchdog "$limit"
 
 # ------------------------------------------------------------- services -----
-export CLOUDCAFE_LOG__ACCESS_LOG=false
-export CLOUDCAFE_GATEWAY__RATE_LIMIT__ENABLED=false
-
-wait_ready() {  # wait_ready FILE PID NAME: prints the HOST:PORT the service wrote
-  for _ in $(seq 1 200); do
-    [ -s "$1" ] && { cat "$1"; return 0; }
-    kill -0 "$2" 2>/dev/null || { echo "bench: $3 exited during start-up; its log:" >&2; cat "$work/$3.log" >&2; return 1; }
-    sleep 0.05
-  done
-  echo "bench: $3 did not become ready in 10 s; its log:" >&2
-  cat "$work/$3.log" >&2
-  return 1
-}
-
-wait_200() {  # wait_200 URL NAME: until the URL answers 200 (10 s at most)
-  for _ in $(seq 1 100); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" = 200 ] && return 0
-    sleep 0.1
-  done
-  echo "bench: $2 did not answer 200 on $1 within 10 s" >&2
-  return 1
-}
-
-start_menu() {  # start_menu NAME THREADS
-  "$binary" serve menu --listen 127.0.0.1:0 --threads "$2" --replica "$1" --data-dir "$work/$1-data" \
-    --ready-file "$work/$1.ready" 2>"$work/$1.log" &
-  pids+=("$!")
-}
-
 start_menu menu-a 1
 start_menu menu-b 1
 start_menu menu-2t 2
-menu_a=$(wait_ready "$work/menu-a.ready" "${pids[1]}" menu-a)
-menu_b=$(wait_ready "$work/menu-b.ready" "${pids[2]}" menu-b)
-menu_2t=$(wait_ready "$work/menu-2t.ready" "${pids[3]}" menu-2t)
-
-CLOUDCAFE_GATEWAY__TARGETS__MENU__ADDRESSES="[$menu_a, $menu_b]" \
-  "$binary" serve gateway --listen 127.0.0.1:0 --threads 1 --replica gateway \
-  --ready-file "$work/gateway.ready" 2>"$work/gateway.log" &
-pids+=("$!")
-gateway=$(wait_ready "$work/gateway.ready" "$!" gateway)
-
-# nginx cannot report a port it picked: try free-looking ones until one binds.
-mkdir -p "$work/nginx/logs"
-nginx_user="# not root: nginx runs as the current user"
-if [ "$(id -u)" = 0 ]; then
-  chmod 711 "$work"
-  chmod 755 "$work/nginx"
-  nginx_group=$(getent group nogroup >/dev/null && echo nogroup || echo nobody)
-  nginx_user="user nobody $nginx_group;"
-fi
-nginx_addr=
-for _ in 1 2 3 4 5 6 7 8; do
-  port=$((20000 + RANDOM % 40000))
-  sed -e "s|@USER@|$nginx_user|" -e "s|@PREFIX@|$work/nginx|g" -e "s|@LISTEN@|127.0.0.1:$port|" \
-    -e "s|@MENU_A@|$menu_a|" -e "s|@MENU_B@|$menu_b|" "$nginx_template" >"$work/nginx/nginx.conf"
-  : >"$work/nginx/logs/error.log"
-  "$nginx" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' 2>>"$work/nginx/logs/error.log" &
-  nginx_pid=$!
-  for _ in $(seq 1 50); do
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/health/live"; then nginx_addr="127.0.0.1:$port"; break; fi
-    kill -0 "$nginx_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -n "$nginx_addr" ]; then pids+=("$nginx_pid"); break; fi
-  kill -TERM "$nginx_pid" 2>/dev/null || true
-  wait "$nginx_pid" 2>/dev/null || true
-done
-[ -n "$nginx_addr" ] || { echo "bench: nginx did not start; its error log:" >&2; cat "$work/nginx/logs/error.log" >&2; exit 1; }
+menu_a=$(wait_ready "$work/menu-a.ready" "${service_pid[menu-a]}" menu-a)
+menu_b=$(wait_ready "$work/menu-b.ready" "${service_pid[menu-b]}" menu-b)
+menu_2t=$(wait_ready "$work/menu-2t.ready" "${service_pid[menu-2t]}" menu-2t)
+start_gateway "$menu_a, $menu_b"
+gateway=$(wait_ready "$work/gateway.ready" "$gateway_pid" gateway)
+start_nginx "$menu_a" "$menu_b" || exit 1
 
 wait_200 "http://$menu_a/api/menu?store_id=1" menu-a
 wait_200 "http://$menu_b/api/menu?store_id=1" menu-b
@@ -218,8 +132,8 @@ for run in $(seq 1 "$runs"); do
 done
 
 # Services must have survived the load.
-for i in 1 2 3 4 5; do
-  kill -0 "${pids[$i]}" 2>/dev/null || { echo "bench: a service (menu, gateway or nginx) died during the run; logs in $work" >&2; exit 1; }
+for name in menu-a menu-b menu-2t gateway nginx; do
+  kill -0 "${service_pid[$name]}" 2>/dev/null || { echo "bench: a service (menu, gateway or nginx) died during the run; logs in $work" >&2; exit 1; }
 done
 
 # --------------------------------------------------------------- sqlite -----
@@ -324,6 +238,7 @@ failed=0
   [ "$warmup" = 1s ] || knobs+=" BENCH_WARMUP=$warmup"
   [ "$sqlite_seconds" = 2 ] || knobs+=" BENCH_SQLITE_SECONDS=$sqlite_seconds"
   [ -z "${BENCH_BINARY:-}" ] || knobs+=" BENCH_BINARY=$BENCH_BINARY"
+  [ -z "${BENCH_CASES:-}" ] || knobs+=" BENCH_CASES=\"$BENCH_CASES\""
   echo "- command: \`$knobs make bench\`"
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
 } >"$work/report.md"

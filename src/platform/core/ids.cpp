@@ -15,15 +15,17 @@ std::mt19937_64& rng() {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// `bytes` random bytes as lowercase hex, drawn 8 at a time.
 std::string random_hex(std::size_t bytes) {
-  std::string out;
-  out.reserve(bytes * 2);
+  std::string out(bytes * 2, '0');
   bool all_zero = true;
+  std::uint64_t word = 0;
   for (std::size_t i = 0; i < bytes; ++i) {
-    const auto b = static_cast<std::uint8_t>(rng()());
+    if (i % 8 == 0) word = rng()();
+    const auto b = static_cast<std::uint8_t>(word >> (8 * (i % 8)));
     all_zero = all_zero && b == 0;
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
+    out[2 * i] = kHex[b >> 4];
+    out[2 * i + 1] = kHex[b & 0xF];
   }
   if (all_zero) out.back() = '1';
   return out;
@@ -42,12 +44,12 @@ std::string new_uuid_v7() {
   for (int i = 6; i < 16; ++i) b[i] = static_cast<std::uint8_t>((i < 11 ? r1 : r2) >> (8 * (i % 8)));
   b[6] = static_cast<std::uint8_t>(0x70 | (b[6] & 0x0F));  // version 7
   b[8] = static_cast<std::uint8_t>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant
-  std::string out;
-  out.reserve(36);
+  std::string out(36, '-');
+  std::size_t at = 0;
   for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0xF]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;
+    out[at++] = kHex[b[i] >> 4];
+    out[at++] = kHex[b[i] & 0xF];
   }
   return out;
 }

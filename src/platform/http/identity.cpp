@@ -29,8 +29,9 @@ std::optional<TraceParent> parse_traceparent(std::string_view h) noexcept {
 }
 
 std::string format_traceparent(std::string_view trace_id, std::string_view span_id, std::string_view flags) {
-  std::string out = "00-";
-  out.append(trace_id).append("-").append(span_id).append("-").append(flags);
+  std::string out;
+  out.reserve(6 + trace_id.size() + span_id.size() + flags.size());
+  out.append("00-").append(trace_id).append("-").append(span_id).append("-").append(flags);
   return out;
 }
 

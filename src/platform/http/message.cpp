@@ -7,10 +7,6 @@
 namespace cafe::http {
 namespace {
 
-char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 std::string decode_query_component(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -29,14 +25,6 @@ std::string decode_query_component(std::string_view s) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string_view to_string(Method m) noexcept {
   switch (m) {
@@ -87,9 +75,18 @@ std::optional<std::string_view> Headers::get(std::string_view name) const noexce
   return std::nullopt;
 }
 
-void Headers::set(std::string_view name, std::string value) {
-  erase(name);
-  fields_.push_back({std::string(name), std::move(value)});
+void Headers::set(std::string_view name, std::string_view value) {
+  const auto first =
+      std::find_if(fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); });
+  if (first == fields_.end()) {
+    fields_.push_back({std::string(name), std::string(value)});
+    return;
+  }
+  first->name.assign(name);
+  first->value.assign(value);
+  fields_.erase(
+      std::remove_if(first + 1, fields_.end(), [&](const Field& f) { return iequals(f.name, name); }),
+      fields_.end());
 }
 
 void Headers::erase(std::string_view name) {

@@ -36,8 +36,13 @@ class Headers {
   std::optional<std::string_view> get(std::string_view name) const noexcept;
   bool contains(std::string_view name) const noexcept { return get(name).has_value(); }
   void add(std::string name, std::string value) { fields_.push_back({std::move(name), std::move(value)}); }
-  // Replaces every field named `name` with one field.
-  void set(std::string_view name, std::string value);
+  // The same from views.
+  void emplace(std::string_view name, std::string_view value) {
+    fields_.push_back({std::string(name), std::string(value)});
+  }
+  // Replaces every field named `name` with one field (in the place of the
+  // first, reusing its storage).
+  void set(std::string_view name, std::string_view value);
   void erase(std::string_view name);
 
   const std::vector<Field>& fields() const noexcept { return fields_; }
@@ -50,7 +55,20 @@ class Headers {
   std::vector<Field> fields_;
 };
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII case-insensitive equality, for field names and tokens. Inline: the
+// hot path compares every field name a few times per request.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x == y) continue;
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
 
 // Path parameters captured by the router, in template order.
 struct PathParams {
@@ -60,6 +78,7 @@ struct PathParams {
 
 struct Request {
   Method method = Method::kGet;
+  bool keep_alive = true;
   std::string method_text;  // as received, for kOther and logs
   std::string target;       // raw request-target
   std::string path;         // normalised path (percent-decoded, no `//`, `.`, `..`)
@@ -67,7 +86,6 @@ struct Request {
   Headers headers;
   std::string body;
   std::string remote_address;
-  bool keep_alive = true;
 
   // Filled in by the server and middleware.
   std::chrono::steady_clock::time_point received_at;

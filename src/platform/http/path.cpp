@@ -83,9 +83,36 @@ Result<TargetParts> split_target(std::string_view target) {
   return TargetParts{target.substr(0, q), target.substr(q + 1)};
 }
 
+namespace {
+
+// True when `raw` is already its own normal form: printable ASCII without
+// '%' or '\\', no empty, "." or ".." segment, no trailing slash (but "/"),
+// within the segment limit. Most request paths are; they are copied as
+// they are, without decoding and splitting.
+bool is_normal(std::string_view raw) {
+  std::size_t segments = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c <= 0x20 || c >= 0x7F || c == '%' || c == '\\') return false;
+    if (c != '/') continue;
+    // A segment starts after this slash: it must be non-empty and not a dot segment.
+    const std::string_view rest = raw.substr(i + 1);
+    if (rest.empty()) return raw.size() == 1;
+    if (rest.front() == '/' || rest == "." || rest == ".." || rest.starts_with("./") ||
+        rest.starts_with("../")) {
+      return false;
+    }
+    if (++segments > kMaxPathSegments) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<std::string> normalize_path(std::string_view raw) {
   if (raw.empty() || raw.front() != '/') return bad_path("the path must start with '/'");
   if (raw.size() > kMaxPathBytes) return bad_path("longer than " + std::to_string(kMaxPathBytes) + " bytes");
+  if (is_normal(raw)) return std::string(raw);
 
   std::string decoded;
   decoded.reserve(raw.size());

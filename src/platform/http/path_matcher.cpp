@@ -1,6 +1,6 @@
 #include "platform/http/path_matcher.h"
 
-#include <vector>
+#include <boost/container/small_vector.hpp>
 
 namespace cafe::http {
 
@@ -19,8 +19,11 @@ PathMatcher& PathMatcher::operator=(PathMatcher&&) noexcept = default;
 
 namespace {
 
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> out;
+// Request paths have a few segments: kept inline, no allocation per match.
+using Segments = boost::container::small_vector<std::string_view, 16>;
+
+Segments split(std::string_view path) {
+  Segments out;
   while (!path.empty()) {
     if (path.front() == '/') {
       path.remove_prefix(1);
@@ -43,7 +46,7 @@ bool valid_param_name(std::string_view name) {
 }
 
 struct Walk {
-  const std::vector<std::string_view>& segments;
+  const Segments& segments;
   PathParams params;
 
   std::optional<std::size_t> visit(const auto& node, std::size_t index) {

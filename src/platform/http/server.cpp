@@ -1,6 +1,10 @@
 #include "platform/http/server.h"
 
+#include "platform/core/socket_deadline.h"
+#include "platform/http/body_buffers.h"
+#include "platform/http/head_chars.h"
 #include "platform/http/problem.h"
+#include "platform/http/socket_io.h"
 #include "platform/telemetry/log.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,11 +17,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <array>
 #include <atomic>
@@ -43,7 +45,7 @@ using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>
 
 // Per-connection state the shutdown path needs to see.
 struct SessionState {
-  beast::tcp_stream* stream = nullptr;
+  tcp::socket* socket = nullptr;
   bool busy = false;  // a request has started and its response is not yet written
 };
 
@@ -78,41 +80,72 @@ Method to_method(bhttp::verb v) {
   }
 }
 
-Request to_request(const bhttp::request<bhttp::string_body>& head, const std::string& remote) {
-  Request req;
-  req.method = to_method(head.method());
-  req.method_text = std::string(head.method_string());
-  req.target = std::string(head.target());
-  req.headers.reserve(16);
-  for (const auto& field : head)
-    req.headers.add(std::string(field.name_string()), std::string(field.value()));
-  req.keep_alive = head.keep_alive();
-  req.remote_address = remote;
-  req.received_at = std::chrono::steady_clock::now();
-  return req;
-}
+// Beast's request parser writing straight into a Request: method, target
+// and fields as they arrive, the body appended (Beast's string body
+// zero-fills before it copies). Notes what request framing needs.
+class RequestReader final : public bhttp::basic_parser<true> {
+ public:
+  explicit RequestReader(Request& request) : request_(request) { request_.headers.reserve(16); }
 
-// Request framing that a proxy in front of us might read differently
-// (RFC 9112 §6.1, request smuggling): a transfer coding other than exactly
-// `chunked`, Transfer-Encoding beside Content-Length, or in HTTP/1.0.
-// Beast refuses some of these itself; this refuses the rest. Null: fine.
-const char* framing_error(const bhttp::request<bhttp::string_body>& head) {
-  const auto te = head.find(bhttp::field::transfer_encoding);
-  if (te == head.end()) return nullptr;
-  if (head.version() < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
-  if (head.count(bhttp::field::content_length) > 0) {
-    return "Transfer-Encoding and Content-Length together are not allowed";
+  int version() const noexcept { return version_; }
+  // Request framing that a proxy in front of us might read differently
+  // (RFC 9112 §6.1, request smuggling): a transfer coding other than exactly
+  // `chunked`, Transfer-Encoding beside Content-Length, or in HTTP/1.0.
+  // Beast refuses some of these itself; this refuses the rest. Null: fine.
+  const char* framing_error() const noexcept {
+    if (transfer_encodings_ == 0) return nullptr;
+    if (version_ < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
+    if (content_lengths_ > 0) return "Transfer-Encoding and Content-Length together are not allowed";
+    if (transfer_encodings_ != 1 || !chunked_only_) return "the only Transfer-Encoding accepted is chunked";
+    return nullptr;
   }
-  if (head.count(bhttp::field::transfer_encoding) != 1 || !iequals(te->value(), "chunked")) {
-    return "the only Transfer-Encoding accepted is chunked";
-  }
-  return nullptr;
-}
+  bool expects_continue() const noexcept { return expects_continue_; }
 
-bool expects_continue(const bhttp::request<bhttp::string_body>& head) {
-  const auto expect = head.find(bhttp::field::expect);
-  return expect != head.end() && iequals(expect->value(), "100-continue");
-}
+ private:
+  void on_request_impl(bhttp::verb method, boost::beast::string_view method_text,
+                       boost::beast::string_view target, int version, boost::system::error_code&) override {
+    request_.method = to_method(method);
+    request_.method_text = method_text;
+    request_.target = target;
+    version_ = version;
+  }
+  void on_response_impl(int, boost::beast::string_view, int, boost::system::error_code&) override {}
+  void on_field_impl(bhttp::field name, boost::beast::string_view name_text, boost::beast::string_view value,
+                     boost::system::error_code&) override {
+    if (name == bhttp::field::transfer_encoding) {
+      ++transfer_encodings_;
+      chunked_only_ = iequals(value, "chunked");
+    } else if (name == bhttp::field::content_length) {
+      ++content_lengths_;
+    } else if (name == bhttp::field::expect) {
+      expects_continue_ = iequals(value, "100-continue");
+    }
+    request_.headers.emplace(name_text, value);
+  }
+  void on_header_impl(boost::system::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, boost::system::error_code&) override {
+    // The length was checked against the route's body limit first.
+    if (length) request_.body.reserve(*length);
+  }
+  std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code&) override {
+    request_.body.append(body);
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                 boost::system::error_code&) override {
+    request_.body.append(body);
+    return body.size();
+  }
+  void on_finish_impl(boost::system::error_code&) override {}
+
+  Request& request_;
+  int version_ = 11;
+  int transfer_encodings_ = 0;
+  int content_lengths_ = 0;
+  bool chunked_only_ = false;
+  bool expects_continue_ = false;
+};
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -120,9 +153,8 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // buffers_cat_view per byte range, and a head is a few hundred bytes of
 // appends. Writing heads here took direct GET /api/menu from 76.8k to 95.8k
 // req/s (bench/RESULTS.md).
-std::string serialize_head(const Response& resp, bool keep_alive, bool head_only, bool http10) {
-  std::string head;
-  head.reserve(256);
+void serialize_head(const Response& resp, bool keep_alive, bool head_only, bool http10, std::string& head) {
+  head.clear();
   head.append("HTTP/1.1 ").append(std::to_string(resp.status)).push_back(' ');
   head.append(bhttp::obsolete_reason(static_cast<bhttp::status>(resp.status))).append("\r\n");
   std::optional<std::string_view> declared_length;
@@ -134,10 +166,7 @@ std::string serialize_head(const Response& resp, bool keep_alive, bool head_only
       continue;
     }
     if (iequals(field.name, "Connection") || iequals(field.name, "Transfer-Encoding")) continue;
-    if (field.name.find_first_of("\r\n:") != std::string::npos ||
-        field.value.find_first_of("\r\n") != std::string::npos) {
-      continue;
-    }
+    if (!is_writable_name(field.name) || has_line_break(field.value)) continue;
     head.append(field.name).append(": ").append(field.value).append("\r\n");
   }
   // RFC 9110 §8.6: no Content-Length on 1xx and 204; on 304 it would have
@@ -161,7 +190,6 @@ std::string serialize_head(const Response& resp, bool keep_alive, bool head_only
     head.append("Connection: keep-alive\r\n");
   }
   head.append("\r\n");
-  return head;
 }
 
 // The completion handler of every coroutine this server spawns.
@@ -179,6 +207,22 @@ constexpr std::string_view kOverloaded =
     "Connection: close\r\nContent-Length: 109\r\n\r\n"
     "{\"type\":\"urn:cloudcafe:problem:unavailable\",\"title\":\"Service Unavailable\",\"status\":503,"
     "\"detail\":\"overloaded\"}";
+
+// A client connection: its socket, the deadline of the operation under way,
+// the read buffer and the buffer each response head is written into.
+struct Connection {
+  Connection(tcp::socket s, std::chrono::steady_clock::duration max_sleep)
+      : socket(std::move(s)), deadline(socket, max_sleep) {
+    // Writes go out at once when the socket takes them (send_now).
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+  }
+
+  tcp::socket socket;
+  SocketDeadline deadline;
+  beast::flat_buffer buffer;
+  std::string head;
+};
 
 }  // namespace
 
@@ -200,9 +244,9 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
-  asio::awaitable<bool> write(beast::tcp_stream& stream, Response resp, bool keep_alive, bool head_only,
+  asio::awaitable<bool> write(Connection& c, Response resp, bool keep_alive, bool head_only,
                               bool http10 = false);
-  asio::awaitable<void> discard_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+  asio::awaitable<void> discard_unread(Connection& c);
   void begin_drain(Worker& w);
   void notify_drained(Worker& w);
 };
@@ -338,7 +382,7 @@ void Server::Impl::begin_drain(Worker& w) {
   if (w.signals) w.signals->cancel(ignored);
   // Idle connections close now; busy ones close after their response.
   for (auto* s : w.sessions) {
-    if (!s->busy) s->stream->socket().cancel(ignored);
+    if (!s->busy) s->socket->cancel(ignored);
   }
   if (w.sessions.empty()) {
     notify_drained(w);
@@ -349,7 +393,7 @@ void Server::Impl::begin_drain(Worker& w) {
   timer.async_wait([&w](const boost::system::error_code& ec) {
     if (ec) return;  // every session finished first
     boost::system::error_code ignore;
-    for (auto* s : w.sessions) s->stream->socket().close(ignore);
+    for (auto* s : w.sessions) s->socket->close(ignore);
   });
 }
 
@@ -380,14 +424,18 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
   }
 }
 
-asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response resp, bool keep_alive,
-                                          bool head_only, bool http10) {
-  const std::string head = serialize_head(resp, keep_alive, head_only, http10);
+asio::awaitable<bool> Server::Impl::write(Connection& c, Response resp, bool keep_alive, bool head_only,
+                                          bool http10) {
+  serialize_head(resp, keep_alive, head_only, http10, c.head);
   const bool bodiless = head_only || resp.status < 200 || resp.status == 204 || resp.status == 304;
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                                  bodiless ? asio::const_buffer() : asio::buffer(resp.body)};
-  stream.expires_after(options.write_timeout);
-  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
+  boost::system::error_code ec;
+  const auto rest = send_now(
+      c.socket, {asio::buffer(c.head), bodiless ? asio::const_buffer() : asio::buffer(resp.body)}, ec);
+  if (!ec && asio::buffer_size(rest) > 0) {
+    c.deadline.expires_after(options.write_timeout);
+    std::tie(ec, std::ignore) = co_await asio::async_write(c.socket, rest, kTuple);
+  }
+  give_back_body_buffer(std::move(resp.body));
   co_return !ec;
 }
 
@@ -395,15 +443,15 @@ asio::awaitable<bool> Server::Impl::write(beast::tcp_stream& stream, Response re
 // drop what the client is still sending (bounded in bytes and time):
 // closing with unread data makes the kernel send a reset, which can destroy
 // the answer before the client reads it.
-asio::awaitable<void> Server::Impl::discard_unread(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+asio::awaitable<void> Server::Impl::discard_unread(Connection& c) {
   constexpr std::size_t kMaxDiscard = 4u << 20;
   boost::system::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(std::chrono::seconds(1));
+  c.socket.shutdown(tcp::socket::shutdown_send, ec);
+  c.deadline.expires_after(std::chrono::seconds(1));
   std::size_t discarded = 0;
   while (!ec && discarded < kMaxDiscard) {
-    buffer.clear();
-    auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(std::size_t{16} * 1024), kTuple);
+    c.buffer.clear();
+    auto [read_ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(std::size_t{16} * 1024), kTuple);
     ec = read_ec;
     discarded += n;
   }
@@ -413,8 +461,11 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
   boost::system::error_code ec;
   const auto remote_endpoint = socket.remote_endpoint(ec);
   const std::string remote = ec ? std::string() : remote_endpoint.address().to_string();
-  beast::tcp_stream stream(std::move(socket));
-  SessionState state{&stream, false};
+  // The deadline's timer never sleeps past the shortest timeout, so moving
+  // between them never reschedules it.
+  const auto shortest = std::min({options.idle_timeout, options.read_timeout, options.write_timeout});
+  Connection c(std::move(socket), shortest);
+  SessionState state{&c.socket, false};
   const auto registered = w.sessions.insert(w.sessions.end(), &state);
   struct Cleanup {
     Impl& impl;
@@ -429,29 +480,32 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
   } cleanup{*this, w, registered};
   handler.on_connection(true);
 
-  beast::flat_buffer buffer;
   std::size_t served = 0;
   for (;;) {
     if (draining) break;
-    if (buffer.size() == 0) {
+    if (c.buffer.size() == 0) {
       // Waiting for the next request is the idle phase; it has its own timeout.
-      stream.expires_after(options.idle_timeout);
-      auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      c.deadline.expires_after(options.idle_timeout);
+      auto [read_ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(4096), kTuple);
       if (read_ec) break;
-      buffer.commit(n);
+      c.buffer.commit(n);
     }
     state.busy = true;
-    bhttp::request_parser<bhttp::string_body> parser;
+    Request req;
+    RequestReader parser(req);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     // The body limit is the route's, known only after admit(): Beast's
     // default (1 MiB) would otherwise judge Content-Length while the header
     // is still being read.
     parser.body_limit(boost::none);
-    stream.expires_after(options.read_timeout);
-    auto [head_ec, head_n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    c.deadline.expires_after(options.read_timeout);
+    // Usually the whole head came with the first read: no coroutine then.
+    auto head_ec = parse_buffered(parser, c.buffer, ReadUntil::kHeader);
+    if (head_ec == bhttp::error::need_more)
+      head_ec = co_await read_message(c.socket, c.buffer, parser, ReadUntil::kHeader);
     if (head_ec) {
       int status = 0;
-      // A timeout needs no answer: tcp_stream has already closed the socket.
+      // A timeout needs no answer: the deadline has closed the socket.
       if (head_ec == bhttp::error::header_limit) {
         status = 431;
       } else if (head_ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
@@ -461,19 +515,22 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
         handler.on_transport_reject(status);
         const char* detail = status == 431 ? "request headers exceed the limit" : "malformed HTTP request";
         Response resp = problem(status, detail);
-        co_await write(stream, std::move(resp), false, false);
+        co_await write(c, std::move(resp), false, false);
       }
       break;
     }
 
-    if (const char* bad_framing = framing_error(parser.get())) {
+    if (const char* bad_framing = parser.framing_error()) {
       handler.on_transport_reject(400);
-      const bool written = co_await write(stream, problem(400, bad_framing), false, false);
-      if (written) co_await discard_unread(stream, buffer);
+      Response resp = problem(400, bad_framing);
+      const bool written = co_await write(c, std::move(resp), false, false);
+      if (written) co_await discard_unread(c);
       break;
     }
-    const bool http10 = parser.get().version() < 11;
-    Request req = to_request(parser.get(), remote);
+    const bool http10 = parser.version() < 11;
+    req.keep_alive = parser.keep_alive();
+    req.remote_address = remote;
+    req.received_at = std::chrono::steady_clock::now();
     Admission admission = handler.admit(req);
     const auto declared = parser.content_length();
     if (!admission.reject && declared && *declared > admission.body_limit) {
@@ -488,22 +545,23 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
       Response resp = std::move(*admission.reject);
       // An unread body would be parsed as the next request: close instead.
       const bool keep = req.keep_alive && parser.is_done() && !resp.close && !draining;
-      const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead, http10);
+      const bool written = co_await write(c, std::move(resp), keep, req.method == Method::kHead, http10);
       state.busy = false;
-      if (written && !parser.is_done()) co_await discard_unread(stream, buffer);
+      if (written && !parser.is_done()) co_await discard_unread(c);
       if (!written || !keep) break;
       continue;
     }
     if (!parser.is_done()) {
       parser.body_limit(admission.body_limit);
       // The client waits for this before sending a body it was told to hold.
-      if (!http10 && expects_continue(parser.get()) && buffer.size() == 0) {
-        stream.expires_after(options.write_timeout);
-        auto [continue_ec, continue_n] = co_await asio::async_write(stream, asio::buffer(kContinue), kTuple);
+      if (!http10 && parser.expects_continue() && c.buffer.size() == 0) {
+        c.deadline.expires_after(options.write_timeout);
+        auto [continue_ec, continue_n] =
+            co_await asio::async_write(c.socket, asio::buffer(kContinue), kTuple);
         if (continue_ec) break;
-        stream.expires_after(options.read_timeout);
+        c.deadline.expires_after(options.read_timeout);
       }
-      auto [body_ec, body_n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      const auto body_ec = co_await read_message(c.socket, c.buffer, parser, ReadUntil::kMessage);
       if (body_ec) {
         int status = 0;
         if (body_ec == bhttp::error::body_limit) {
@@ -513,16 +571,18 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
         }
         if (status != 0) {
           handler.on_transport_reject(status);
-          Response resp = problem(status, status == 413 ? "request body exceeds the limit of " +
-                                                              std::to_string(admission.body_limit) + " bytes"
-                                                        : "malformed request body framing");
-          const bool written = co_await write(stream, std::move(resp), false, false);
-          if (written && status == 413) co_await discard_unread(stream, buffer);
+          const Response resp =
+              problem(status, status == 413 ? "request body exceeds the limit of " +
+                                                  std::to_string(admission.body_limit) + " bytes"
+                                            : "malformed request body framing");
+          const bool written = co_await write(c, std::move(resp), false, false);
+          if (written && status == 413) co_await discard_unread(c);
         }
         break;
       }
     }
-    req.body = std::move(parser.get().body());
+    // The handler may take its time: the read deadline is over.
+    c.deadline.clear();
 
     Response resp;
     try {
@@ -535,11 +595,11 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     const bool keep =
         req.keep_alive && !resp.close && !draining &&
         (options.max_requests_per_connection == 0 || served < options.max_requests_per_connection);
-    const bool written = co_await write(stream, std::move(resp), keep, req.method == Method::kHead, http10);
+    const bool written = co_await write(c, std::move(resp), keep, req.method == Method::kHead, http10);
     state.busy = false;
     if (!written || !keep) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c.socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace cafe::http

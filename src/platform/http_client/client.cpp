@@ -76,7 +76,9 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
     for (auto& [key, state] : targets_) state->close();
   }
 
-  net::awaitable<Outcome> send(Target target, const Request& request, CallOptions call);
+  // `self` keeps the internals alive if the Client goes first.
+  net::awaitable<Outcome> send(std::shared_ptr<Impl> self, Target target, const Request& request,
+                               CallOptions call);
   bool breaker_open(const Target& target) const;
 
  private:
@@ -205,7 +207,8 @@ net::awaitable<Outcome> Client::Impl::attempt(detail::TargetState& state, const 
   co_return o;
 }
 
-net::awaitable<Outcome> Client::Impl::send(Target target, const Request& request, CallOptions call) {
+net::awaitable<Outcome> Client::Impl::send(std::shared_ptr<Impl> /*self*/, Target target,
+                                           const Request& request, CallOptions call) {
   const auto started = Clock::now();
   const auto deadline = started + call.deadline;
   Outcome result;
@@ -271,9 +274,7 @@ bool Client::breaker_open(const Target& target) const {
 }
 
 net::awaitable<Outcome> Client::send(Target target, const Request& request, CallOptions options) {
-  // The frame's copy keeps the internals alive if the Client goes first.
-  std::shared_ptr<Impl> impl = impl_;
-  co_return co_await impl->send(std::move(target), request, options);
+  return impl_->send(impl_, std::move(target), request, options);
 }
 
 }  // namespace cafe::http_client

@@ -3,11 +3,11 @@
 // Beast and Asio appear only here and in the .cpp files of the client.
 #pragma once
 
+#include "platform/core/socket_deadline.h"
 #include "platform/http_client/client.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <optional>
@@ -18,9 +18,10 @@ namespace cafe::http_client::detail {
 using Clock = std::chrono::steady_clock;
 
 struct Connection {
-  explicit Connection(const boost::asio::any_io_executor& executor) : stream(executor) {}
+  explicit Connection(const boost::asio::any_io_executor& executor) : socket(executor), deadline(socket) {}
 
-  boost::beast::tcp_stream stream;
+  boost::asio::ip::tcp::socket socket;
+  SocketDeadline deadline;           // set during open() and exchange() only
   boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per call
   std::string head;                  // the serialised request head, reused likewise
   Clock::time_point idle_since{};
@@ -64,6 +65,10 @@ struct Exchange {
 // `deadline`. `host` is the Host header value.
 boost::asio::awaitable<Exchange> exchange(Connection& c, const std::string& host, const Request& request,
                                           Limits limits, Clock::time_point deadline, Response& response);
+
+// Hop-by-hop fields (RFC 9110 §7.6.1) belong to one connection and are not
+// forwarded either way.
+bool is_hop_by_hop(std::string_view name);
 
 // Empty when the request can be sent; else why not (CR/LF in a header...).
 std::optional<std::string> invalid_request(const Request& request);

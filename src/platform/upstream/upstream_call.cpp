@@ -1,6 +1,8 @@
 #include "platform/upstream/upstream_call.h"
 
 #include <algorithm>
+#include <charconv>
+#include <iterator>
 #include <string>
 
 namespace cafe::upstream {
@@ -17,6 +19,13 @@ struct InFlight {
   InFlight& operator=(const InFlight&) = delete;
   Target& target;
 };
+
+// Out of line: its buffer would otherwise take room in call()'s frame.
+[[gnu::noinline]] void set_deadline_header(http::Request& request, milliseconds budget) {
+  char text[24];
+  const auto printed = std::to_chars(std::begin(text), std::end(text), budget.count());
+  request.headers.set(kDeadlineHeader, std::string_view(text, printed.ptr - text));
+}
 
 bool is_gateway_failure(int status) {
   return status == 502 || status == 503 || status == 504;
@@ -47,12 +56,15 @@ net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
           static_cast<double>(remaining.count()) * std::clamp(policy.per_try_share, 0.0, 1.0)));
       budget = std::min(remaining, std::max(share, policy.min_per_try));
     }
-    request.headers.set(kDeadlineHeader, std::to_string(budget.count()));
-    http_client::Outcome outcome;
+    set_deadline_header(request, budget);
     {
+      // Named, and straight into the result: the call's arguments and its
+      // Outcome are not kept in this coroutine's frame as well.
       InFlight in_flight(*target);
-      outcome = co_await client.send(target->address(), request, {.deadline = budget, .allow_retry = false});
+      auto sending = client.send(target->address(), request, {.deadline = budget, .allow_retry = false});
+      result.outcome = co_await std::move(sending);
     }
+    const http_client::Outcome& outcome = *result.outcome;
     if (target->record_result(classify(outcome, policy.outlier), policy.outlier, Clock::now()) &&
         policy.on_ejected) {
       policy.on_ejected(*target);
@@ -61,7 +73,6 @@ net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
     // A replica answering 502/503/504 is overloaded, draining or cut off
     // from its own dependencies; another may not be.
     const bool answered = outcome.ok() && !(replayable && is_gateway_failure(outcome.response.status));
-    result.outcome = std::move(outcome);
     if (answered) break;
     if (sent) {
       ++sent_attempts;

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,12 @@ class Gateway {
  private:
   Gateway(GatewayOptions options, prometheus::Registry* metrics, faults::Registry& faults);
   boost::asio::awaitable<http::Response> forward(http::Request& request, upstream::TargetGroup& group);
+  std::optional<http::Response> refuse_over_rate(const http::Request& request);
+  boost::asio::awaitable<std::optional<http::Response>> inject_fault(const http::Request& request,
+                                                                     const upstream::TargetGroup& group);
   http_client::Client* client_for_this_thread();
+  // Null once the gateway is stopping.
+  boost::asio::awaitable<http_client::Client*> create_client_for_this_thread();
   void spawn_probe(upstream::TargetGroup& group, upstream::TargetPtr target);
 
   GatewayOptions options_;

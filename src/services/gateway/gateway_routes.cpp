@@ -48,9 +48,7 @@ Result<void> Gateway::add_routes(http::Router& router) {
   const http::RouteOptions proxied{.access = http::Access::kPublic, .body_limit = options_.max_body_bytes};
   for (const auto& route : options_.routes) {
     upstream::TargetGroup* target_group = group(route.group);
-    auto handler = [this, target_group](Request& req) -> asio::awaitable<Response> {
-      co_return co_await forward(req, *target_group);
-    };
+    auto handler = [this, target_group](Request& req) { return forward(req, *target_group); };
     const std::string bare = route.path.substr(4);  // "/api/menu/**" -> "/menu/**"
     for (const auto& path : {route.path, bare}) {
       for (const auto method : kMethods) {

@@ -124,6 +124,16 @@ TEST(PathNormalisation, EnforcesTheByteLimitOnTheRawPath) {
   expect_rejected("/" + std::string(kMaxPathBytes, 'a'), "longer than 2048 bytes");
 }
 
+TEST(PathNormalisation, KeepsAPathThatIsAlreadyNormalAsItIs) {
+  EXPECT_EQ(normalized("/api/menu"), "/api/menu");
+  EXPECT_EQ(normalized("/api/menu/items/latte"), "/api/menu/items/latte");
+  EXPECT_EQ(normalized("/a.b/c..d/.e/f~g_h-i!$&'()*+,;=:@"), "/a.b/c..d/.e/f~g_h-i!$&'()*+,;=:@");
+  // Near misses take the full path: a dot segment at the very end, a space.
+  EXPECT_EQ(normalized("/api/.."), "/");
+  EXPECT_EQ(normalized("/api/."), "/api");
+  EXPECT_EQ(normalized("/a b"), "/a b");
+}
+
 TEST(PathNormalisation, EnforcesTheSegmentLimitAfterResolvingDotDot) {
   std::string at_limit;
   for (std::size_t i = 0; i < kMaxPathSegments; ++i) at_limit += "/s";
