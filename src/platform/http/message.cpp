@@ -64,10 +64,6 @@ bool is_idempotent(Method m) noexcept {
          m == Method::kOptions;
 }
 
-bool is_replayable(const Request& request) noexcept {
-  return is_idempotent(request.method) || request.headers.contains("Idempotency-Key");
-}
-
 std::optional<std::string_view> Headers::get(std::string_view name) const noexcept {
   for (const auto& f : fields_) {
     if (iequals(f.name, name)) return std::string_view(f.value);

@@ -104,12 +104,6 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
-// True when receiving `request` twice has the effect of receiving it once:
-// an idempotent method, or a request carrying an Idempotency-Key (the
-// service answers a repeat with its first answer). Only such a request may
-// be sent again once an upstream may have received it.
-bool is_replayable(const Request& request) noexcept;
-
 struct Response {
   int status = 200;
   Headers headers;

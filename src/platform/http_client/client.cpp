@@ -85,7 +85,7 @@ class Client::Impl : public std::enable_shared_from_this<Impl> {
   net::awaitable<void> sweep_loop(std::shared_ptr<Impl> self);
   detail::TargetState* find_or_add(const Target& target);
   net::awaitable<Outcome> attempt(detail::TargetState& state, const Request& request,
-                                  Clock::time_point deadline);
+                                  Clock::time_point deadline, bool replayable);
   void record_breaker(detail::TargetState& state, const Outcome& o);
 
   net::any_io_executor executor_;
@@ -154,7 +154,7 @@ void Client::Impl::record_breaker(detail::TargetState& state, const Outcome& o) 
 }
 
 net::awaitable<Outcome> Client::Impl::attempt(detail::TargetState& state, const Request& request,
-                                              Clock::time_point deadline) {
+                                              Clock::time_point deadline, bool replayable) {
   Outcome o;
   if (!state.has_capacity()) {
     o.failure = Failure::kPoolExhausted;
@@ -178,7 +178,6 @@ net::awaitable<Outcome> Client::Impl::attempt(detail::TargetState& state, const 
   // or its drain deadline passed). Both look the same from here, so the
   // request goes out again, on a fresh connection, only when receiving it
   // twice is harmless; otherwise the call fails with the request sent.
-  const bool replayable = http::is_replayable(request);
   for (int pass = 0; pass < 2; ++pass) {
     if (!lease.reused()) {
       const auto connect_deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
@@ -232,7 +231,7 @@ net::awaitable<Outcome> Client::Impl::send(std::shared_ptr<Impl> /*self*/, Targe
   const bool idempotent = http::is_idempotent(request.method);
   bool sent = false;
   for (int attempt_no = 1;; ++attempt_no) {
-    result = co_await attempt(*state, request, deadline);
+    result = co_await attempt(*state, request, deadline, call.replayable || idempotent);
     result.attempts = attempt_no;
     sent = sent || result.request_sent;
     const bool retryable_failure =

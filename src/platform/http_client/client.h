@@ -12,9 +12,9 @@
 // - A pooled connection is checked (without blocking) before reuse; one the
 //   server closed while idle is replaced before anything is written.
 // - A request the upstream may have received is never sent again unless
-//   that is harmless (http::is_replayable: an idempotent method or an
-//   Idempotency-Key). So a reused connection that dies before the first
-//   response byte is retried once on a fresh one only for such requests;
+//   that is harmless (an idempotent method, or CallOptions::replayable).
+//   So a reused connection that dies before the first response byte is
+//   retried once on a fresh one only for such requests;
 //   any other fails with kReset and request_sent, and "sent" is never lost
 //   by a later step (a fresh connect failing after a send, say).
 // - Otherwise a failed attempt is retried, with full-jitter backoff, only
@@ -89,6 +89,10 @@ struct ClientOptions {
 struct CallOptions {
   std::chrono::milliseconds deadline{2'000};
   bool allow_retry = true;
+  // The caller's word that the upstream receiving this request twice does
+  // no harm though its method is not idempotent (a POST the callee
+  // deduplicates by key). Idempotent methods need not say so.
+  bool replayable = false;
 };
 
 enum class Failure : std::uint8_t {

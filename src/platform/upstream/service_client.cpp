@@ -37,6 +37,9 @@ Error unknown_outcome(const std::string& service, std::string_view why) {
 }  // namespace
 
 Result<http::Response> to_result(const std::string& service, CallResult result, bool replayable) {
+  if (!result.outcome && result.out_of_time) {
+    return Error::make(ErrorCode::kDeadlineExceeded, "no time was left to call " + service);
+  }
   if (!result.outcome) return Error::unavailable("no " + service + " replica is available");
   http_client::Outcome& o = *result.outcome;
   if (o.ok()) {
@@ -111,7 +114,7 @@ net::awaitable<Result<http::Response>> ServiceClient::call(std::string service, 
   if (!context.trace_id.empty()) {
     request.headers.set("traceparent", http::format_traceparent(context.trace_id, context.span_id));
   }
-  const bool replayable = context.idempotent || http::is_replayable(request);
+  const bool replayable = context.idempotent || http::is_idempotent(request.method);
   const Deadline deadline = context.deadline.capped(options_.default_budget);
   CallResult result = co_await upstream::call(*client, *target_group, std::move(request), deadline,
                                               options_.policy, context.idempotent);

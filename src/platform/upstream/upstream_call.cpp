@@ -36,20 +36,24 @@ bool is_gateway_failure(int status) {
 net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group, http::Request request,
                                 Deadline deadline, const CallPolicy& policy, bool idempotent) {
   CallResult result;
-  const bool replayable = idempotent || http::is_replayable(request);
+  const bool idempotent_method = http::is_idempotent(request.method);
+  const bool replayable = idempotent || idempotent_method;
   const auto refused_by_breaker = [&client](const Target& t) { return client.breaker_open(t.address()); };
   std::vector<const Target*> tried;
   int sent_attempts = 0;
   for (;;) {
     const auto now = Clock::now();
     const milliseconds remaining = deadline.remaining(now);
-    if (remaining.count() <= 0) break;
+    if (remaining.count() <= 0) {
+      result.out_of_time = true;
+      break;
+    }
     TargetPtr target = group.pick(tried, now, refused_by_breaker);
     if (!target) break;
     tried.push_back(target.get());
     ++result.attempts;
 
-    const bool last_chance = !replayable || sent_attempts + 1 >= policy.max_attempts;
+    const bool last_chance = !idempotent_method || sent_attempts + 1 >= policy.max_attempts;
     milliseconds budget = remaining;
     if (!last_chance) {
       const auto share = milliseconds(static_cast<milliseconds::rep>(
@@ -61,7 +65,8 @@ net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
       // Named, and straight into the result: the call's arguments and its
       // Outcome are not kept in this coroutine's frame as well.
       InFlight in_flight(*target);
-      auto sending = client.send(target->address(), request, {.deadline = budget, .allow_retry = false});
+      auto sending = client.send(target->address(), request,
+                                 {.deadline = budget, .allow_retry = false, .replayable = replayable});
       result.outcome = co_await std::move(sending);
     }
     const http_client::Outcome& outcome = *result.outcome;
@@ -72,11 +77,14 @@ net::awaitable<CallResult> call(http_client::Client& client, TargetGroup& group,
     const bool sent = outcome.request_sent;
     // A replica answering 502/503/504 is overloaded, draining or cut off
     // from its own dependencies; another may not be.
-    const bool answered = outcome.ok() && !(replayable && is_gateway_failure(outcome.response.status));
+    const bool answered = outcome.ok() && !(idempotent_method && is_gateway_failure(outcome.response.status));
     if (answered) break;
     if (sent) {
       ++sent_attempts;
-      if (!replayable || sent_attempts >= policy.max_attempts) break;
+      const bool connection_broke = outcome.failure == http_client::Failure::kReset ||
+                                    outcome.failure == http_client::Failure::kProtocol;
+      const bool may_repeat = idempotent_method || (replayable && connection_broke);
+      if (!may_repeat || sent_attempts >= policy.max_attempts) break;
     }
   }
   co_return result;

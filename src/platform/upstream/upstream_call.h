@@ -3,14 +3,18 @@
 // it is safe and the deadline allows.
 //
 // - A request an upstream may have received goes to another target only
-//   when it is replayable (http::is_replayable); otherwise the first such
-//   failure is the answer.
+//   when that is harmless: an idempotent method (after any failure, and
+//   after a 502/503/504), or a request the caller declares `idempotent` (a
+//   POST the callee deduplicates by key) only when its connection broke —
+//   after a timeout the first replica may still be at work, and a second
+//   would find the key in progress. Otherwise the first such failure is
+//   the answer.
 // - Attempts where nothing was sent (breaker open, pool exhausted, connect
 //   refused) do not count against max_attempts; each target is tried at
 //   most once per request, so the group's size bounds them.
-// - A replayable request gets a per-try timeout, a share of what is left,
-//   so a paused replica costs part of the budget and another replica gets
-//   the rest; the last attempt gets all that remains.
+// - A request with an idempotent method gets a per-try timeout, a share of
+//   what is left, so a paused replica costs part of the budget and another
+//   replica gets the rest; the last attempt gets all that remains.
 // - Every attempt carries its budget downstream in the deadline header, so
 //   the upstream gives up when this caller does.
 // - Each result feeds the target's outlier detection.
@@ -43,7 +47,8 @@ struct CallPolicy {
 struct CallResult {
   // The last attempt's outcome; empty when no target could be tried.
   std::optional<http_client::Outcome> outcome;
-  int attempts = 0;  // targets tried
+  int attempts = 0;          // targets tried
+  bool out_of_time = false;  // the budget ran out (before any try, when outcome is empty)
 };
 
 // `request` is sent as it is, with the deadline header set per attempt.

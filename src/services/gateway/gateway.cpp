@@ -37,8 +37,12 @@ bool printable(std::string_view s) {
 // temporaries would take room in its coroutine frame, made per request
 // (1.6 KiB instead of 0.9: past glibc's fast path for small blocks).
 [[gnu::noinline]] Response upstream_problem(const Request& req, const upstream::TargetGroup& group,
-                                            const std::optional<http_client::Outcome>& last) {
+                                            const upstream::CallResult& result) {
   using http_client::Failure;
+  const auto& last = result.outcome;
+  if (!last && result.out_of_time) {
+    return http::problem(504, "no time was left to call " + group.name(), req.path, req.request_id);
+  }
   if (!last) return http::problem(503, "no healthy " + group.name() + " target", req.path, req.request_id);
   switch (last->failure) {
     case Failure::kTimeout:
@@ -242,7 +246,8 @@ std::optional<Response> Gateway::refuse_over_rate(const Request& req) {
 asio::awaitable<std::optional<Response>> Gateway::inject_fault(const Request& req,
                                                                const upstream::TargetGroup& group) {
   std::string dependency = "dependency:" + group.name();
-  if (auto injected = co_await faults::inject(faults_, std::move(dependency))) {
+  const Deadline deadline = req.deadline.capped(options_.deadline);
+  if (auto injected = co_await faults::inject(faults_, std::move(dependency), deadline)) {
     co_return http::problem_for(req, *injected);
   }
   co_return std::nullopt;
@@ -259,7 +264,8 @@ asio::awaitable<http_client::Client*> Gateway::create_client_for_this_thread() {
       .first->second.client.get();
 }
 
-asio::awaitable<Response> Gateway::forward(Request& req, upstream::TargetGroup& group) {
+asio::awaitable<Response> Gateway::forward(Request& req, upstream::TargetGroup& group,
+                                           bool idempotency_keys) {
   if (options_.rate_limit_enabled) {
     if (auto refused = refuse_over_rate(req)) co_return std::move(*refused);
   }
@@ -274,10 +280,13 @@ asio::awaitable<Response> Gateway::forward(Request& req, upstream::TargetGroup& 
   const Deadline deadline = req.deadline.capped(options_.deadline);
   // Named, so that the upstream request moves into call()'s frame and is
   // not kept in this one as well.
-  auto call = upstream::call(*client, group, upstream_request(req), deadline, call_policy_);
+  // A keyed POST may go to another replica only where the service
+  // deduplicates by key; elsewhere the key is just a header.
+  const bool keyed = idempotency_keys && req.headers.contains("Idempotency-Key");
+  auto call = upstream::call(*client, group, upstream_request(req), deadline, call_policy_, keyed);
   upstream::CallResult result = co_await std::move(call);
   if (result.outcome && result.outcome->ok()) co_return std::move(result.outcome->response);
-  co_return upstream_problem(req, group, result.outcome);
+  co_return upstream_problem(req, group, result);
 }
 
 }  // namespace cafe::gateway

@@ -40,6 +40,9 @@ namespace cafe::gateway {
 struct RouteSpec {
   std::string path;  // template under /api; the bare form is added too
   std::string group;
+  // The service deduplicates POSTs by Idempotency-Key (order): a keyed
+  // request whose connection broke may go to another replica.
+  bool idempotency_keys = false;
 };
 
 struct GatewayOptions {
@@ -95,7 +98,8 @@ class Gateway {
 
  private:
   Gateway(GatewayOptions options, prometheus::Registry* metrics, faults::Registry& faults);
-  boost::asio::awaitable<http::Response> forward(http::Request& request, upstream::TargetGroup& group);
+  boost::asio::awaitable<http::Response> forward(http::Request& request, upstream::TargetGroup& group,
+                                                 bool idempotency_keys);
   std::optional<http::Response> refuse_over_rate(const http::Request& request);
   boost::asio::awaitable<std::optional<http::Response>> inject_fault(const http::Request& request,
                                                                      const upstream::TargetGroup& group);

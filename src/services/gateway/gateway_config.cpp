@@ -8,7 +8,7 @@ std::vector<GatewayRoute> default_gateway_routes() {
   return {
       {"/api/menu/**", "menu"},           {"/api/stores", "menu"},
       {"/api/stores/**", "menu"},         {"/api/stores/{store_id}/queue", "order"},
-      {"/api/orders/**", "order"},        {"/api/inventory/**", "inventory"},
+      {"/api/orders/**", "order", true},  {"/api/inventory/**", "inventory"},
       {"/api/payments/**", "payment"},    {"/api/loyalty/**", "loyalty"},
       {"/api/analytics/**", "analytics"}, {"/api/stress/menu-sync", "menu"},
   };
@@ -19,7 +19,11 @@ void read_config(config::MapReader& r, GatewayConfig& c) {
   if (r.has("routes")) c.routes.clear();
   r.list("routes", [&](config::MapReader& route) {
     GatewayRoute entry;
-    route.required("path").required("group").field("path", entry.path).field("group", entry.group);
+    route.required("path")
+        .required("group")
+        .field("path", entry.path)
+        .field("group", entry.group)
+        .field("idempotency_keys", entry.idempotency_keys);
     c.routes.push_back(std::move(entry));
   });
   r.each("targets", [&](std::string_view group, config::MapReader& g) {

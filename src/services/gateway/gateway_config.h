@@ -18,6 +18,9 @@ using std::chrono::milliseconds;
 struct GatewayRoute {
   std::string path;   // template, e.g. "/api/menu/**"
   std::string group;  // target group name
+  // The service deduplicates POSTs by Idempotency-Key, so a keyed request
+  // whose connection broke may be sent to another replica.
+  bool idempotency_keys = false;
 };
 
 // The built-in route table (API.md routing): every service's paths.

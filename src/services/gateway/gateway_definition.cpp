@@ -27,7 +27,7 @@ class GatewayService final : public service::Service {
 Result<std::unique_ptr<service::Service>> make(service::ServiceContext& context, const GatewayConfig& g) {
   GatewayOptions options;
   const auto routes = g.routes.empty() ? default_gateway_routes() : g.routes;
-  for (const auto& r : routes) options.routes.push_back({r.path, r.group});
+  for (const auto& r : routes) options.routes.push_back({r.path, r.group, r.idempotency_keys});
   options.targets = g.targets;
   options.health_path = g.health_path;
   options.health_interval = g.health_interval;

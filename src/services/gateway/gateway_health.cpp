@@ -129,10 +129,9 @@ void Gateway::spawn_probe(upstream::TargetGroup& group, upstream::TargetPtr targ
     executor = *shared_->health_executor;
   }
   std::string name = "gateway_probe " + target->name();
-  asio::co_spawn(executor, probe_loop(shared_, std::move(client), group, std::move(target), options_),
-                 [name = std::move(name)](const std::exception_ptr& e) {
-                   telemetry::log_coroutine_exit(name, e);
-                 });
+  asio::co_spawn(
+      executor, probe_loop(shared_, std::move(client), group, std::move(target), options_),
+      [name = std::move(name)](const std::exception_ptr& e) { telemetry::log_coroutine_exit(name, e); });
 }
 
 void Gateway::start(http::Server& server) {

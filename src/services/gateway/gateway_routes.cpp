@@ -48,7 +48,9 @@ Result<void> Gateway::add_routes(http::Router& router) {
   const http::RouteOptions proxied{.access = http::Access::kPublic, .body_limit = options_.max_body_bytes};
   for (const auto& route : options_.routes) {
     upstream::TargetGroup* target_group = group(route.group);
-    auto handler = [this, target_group](Request& req) { return forward(req, *target_group); };
+    auto handler = [this, target_group, keys = route.idempotency_keys](Request& req) {
+      return forward(req, *target_group, keys);
+    };
     const std::string bare = route.path.substr(4);  // "/api/menu/**" -> "/menu/**"
     for (const auto& path : {route.path, bare}) {
       for (const auto method : kMethods) {

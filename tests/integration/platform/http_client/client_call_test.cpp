@@ -189,9 +189,10 @@ TEST_F(HttpClient, ResendsAnIdempotentRequestOnceWhenAPooledConnectionDiesUnansw
   EXPECT_EQ(server.requests("GET"), 3);
 }
 
-// A POST with an Idempotency-Key may go again on a fresh connection; when
-// that connect fails (the server died), the outcome still says "sent", so
-// no caller replays it elsewhere as if it never left.
+// A POST its caller declares replayable (the callee deduplicates it) may go
+// again on a fresh connection; when that connect fails (the server died),
+// the outcome still says "sent", so no caller replays it elsewhere as if it
+// never left.
 TEST_F(HttpClient, KeepsARequestSentWhenTheFreshConnectAfterAStaleOneFails) {
   server.on_request([](const Seen& seen, int) { return Script{.die = seen.method == "POST"}; });
   Outcome warm;
@@ -199,14 +200,28 @@ TEST_F(HttpClient, KeepsARequestSentWhenTheFreshConnectAfterAStaleOneFails) {
   testing::run(ioc, [&]() -> net::awaitable<void> {
     Client client(ioc.get_executor(), {}, nullptr);
     warm = co_await client.send(server.target(), get(), {});
-    http::Request keyed = post();
-    keyed.headers.add("Idempotency-Key", "order-42");
-    posted = co_await client.send(server.target(), std::move(keyed), {});
+    posted = co_await client.send(server.target(), post(), {.replayable = true});
   });
   ASSERT_TRUE(warm.ok()) << warm.detail;
   EXPECT_EQ(posted.failure, Failure::kConnect);
   EXPECT_TRUE(posted.request_sent);
   EXPECT_EQ(posted.attempts, 1);
+  EXPECT_EQ(server.requests("POST"), 1);
+}
+
+// A header is not the caller's word: a POST that merely carries an
+// Idempotency-Key is not sent twice on the client's own judgement.
+TEST_F(HttpClient, DoesNotTakeAnIdempotencyKeyHeaderAsLicenceToResend) {
+  server.on_request([](const Seen& seen, int) { return Script{.close_unanswered = seen.method == "POST"}; });
+  Outcome posted;
+  testing::run(ioc, [&]() -> net::awaitable<void> {
+    Client client(ioc.get_executor(), {}, nullptr);
+    co_await client.send(server.target(), get(), {});
+    http::Request keyed = post();
+    keyed.headers.add("Idempotency-Key", "order-42");
+    posted = co_await client.send(server.target(), keyed, {});
+  });
+  EXPECT_EQ(posted.failure, Failure::kReset);
   EXPECT_EQ(server.requests("POST"), 1);
 }
 

@@ -20,9 +20,10 @@ class GatewayOverScriptedUpstreams : public testing::Test {
     upstreams_.stop();
   }
 
-  // The gateway with one group, "menu" (the route table's /api/menu/**).
+  // The gateway with `menu_targets` in the "menu" group (the route table's
+  // /api/menu/**), beside any groups the test set in gateway_config().
   void start_gateway(const std::vector<std::string>& menu_targets) {
-    gateway_config().targets = {{"menu", menu_targets}};
+    if (!menu_targets.empty()) gateway_config().targets.emplace_back("menu", menu_targets);
     gateway_ = start_service("gateway", config_, dir_.path().string());
     ASSERT_NE(gateway_.port, 0);
   }

@@ -79,6 +79,75 @@ TEST_F(GatewayReplay, SendsAPostOnceWhenTheReplicaThatReadItDies) {
   EXPECT_EQ(a.requests("POST") + b.requests("POST"), 2);
 }
 
+TEST_F(GatewayReplay, SendsAKeyedPostOnceWhereTheServiceDoesNotDeduplicateByKey) {
+  TestServer a(upstreams_.ioc());
+  TestServer b(upstreams_.ioc());
+  const auto script = [](const Seen& seen, int) { return Script{.close_unanswered = seen.method == "POST"}; };
+  a.on_request(script);
+  b.on_request(script);
+  start_gateway({a.target().to_string(), b.target().to_string()});
+  TestRequest keyed = kPost;
+  keyed.headers.emplace_back("Idempotency-Key", "not-a-menu-concept");
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(get(gateway_.port, "/api/menu/items/latte").status, 200);
+    EXPECT_EQ(send_request(gateway_.port, keyed).status, 502);
+  }
+  EXPECT_EQ(a.requests("POST") + b.requests("POST"), 4) << "the menu route does not honour keys";
+}
+
+// The order service deduplicates by Idempotency-Key (API.md), so its route
+// lets a keyed POST whose connection broke go to another replica; one that
+// timed out does not go again (the first replica may still be placing it,
+// and a second would answer "in progress").
+TEST_F(GatewayReplay, RepeatsAKeyedOrderOnlyWhenItsConnectionBroke) {
+  TestServer dropping(upstreams_.ioc());
+  TestServer placing(upstreams_.ioc());
+  dropping.on_request(
+      [](const Seen& seen, int) { return Script{.close_unanswered = seen.method == "POST"}; });
+  placing.on_request([](const Seen&, int) { return Script{.status = 201}; });
+  gateway_config().targets = {{"order", {dropping.target().to_string(), placing.target().to_string()}}};
+  start_gateway({});
+  TestRequest order{"POST", "/api/orders", {{"Content-Type", "application/json"}}, R"({"a":1})"};
+  for (int i = 0; i < 4; ++i) {
+    order.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", "order-" + std::to_string(i)}};
+    const auto placed = send_request(gateway_.port, order);
+    EXPECT_EQ(placed.status, 201) << placed.body;
+  }
+  EXPECT_EQ(placing.requests("POST"), 4);
+  EXPECT_GE(dropping.requests("POST"), 1) << "round-robin sent some to the dropping replica first";
+
+  TestRequest unkeyed{"POST", "/api/orders", {{"Content-Type", "application/json"}}, R"({"a":1})"};
+  int failed = 0;
+  for (int i = 0; i < 4; ++i) failed += send_request(gateway_.port, unkeyed).status == 502 ? 1 : 0;
+  EXPECT_GE(failed, 1) << "without a key, a broken connection is the answer";
+}
+
+TEST_F(GatewayReplay, DoesNotRepeatAKeyedOrderThatTimedOut) {
+  TestServer slow(upstreams_.ioc());
+  TestServer placing(upstreams_.ioc());
+  slow.on_request(
+      [](const Seen& seen, int) { return Script{.status = 201, .delay = seen.method == "POST" ? 3s : 0ms}; });
+  placing.on_request([](const Seen&, int) { return Script{.status = 201}; });
+  gateway_config().targets = {{"order", {slow.target().to_string(), placing.target().to_string()}}};
+  gateway_config().upstream_deadline = 800ms;
+  start_gateway({});
+  int placed = 0;
+  int timed_out = 0;
+  for (int i = 0; i < 4; ++i) {
+    TestRequest order{
+        "POST",
+        "/api/orders",
+        {{"Content-Type", "application/json"}, {"Idempotency-Key", "slow-" + std::to_string(i)}},
+        R"({"a":1})"};
+    const int status = send_request(gateway_.port, order).status;
+    placed += status == 201 ? 1 : 0;
+    timed_out += status == 504 ? 1 : 0;
+  }
+  EXPECT_EQ(placed + timed_out, 4);
+  EXPECT_EQ(placing.requests("POST"), placed) << "a timed-out order was not sent on to the other replica";
+  EXPECT_EQ(slow.requests("POST"), timed_out);
+}
+
 // An upstream built on CloudCafe's own server whose POST handler outlasts
 // the drain deadline: stopping it closes the socket under the request.
 class SlowPostUpstream final : public http::RequestHandler {
