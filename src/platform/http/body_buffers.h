@@ -15,7 +15,7 @@
 namespace cafe::http {
 
 inline constexpr std::size_t kCachedBodies = 8;
-inline constexpr std::size_t kMaxCachedBody = 64 * 1024;
+inline constexpr std::size_t kMaxCachedBody = std::size_t{64} * 1024;
 
 // An empty string with at least `capacity` reserved: a buffer this thread
 // gave back when one is large enough, else a new one.

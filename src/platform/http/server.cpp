@@ -571,10 +571,9 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
         }
         if (status != 0) {
           handler.on_transport_reject(status);
-          const Response resp =
-              problem(status, status == 413 ? "request body exceeds the limit of " +
-                                                  std::to_string(admission.body_limit) + " bytes"
-                                            : "malformed request body framing");
+          Response resp = problem(status, status == 413 ? "request body exceeds the limit of " +
+                                                              std::to_string(admission.body_limit) + " bytes"
+                                                        : "malformed request body framing");
           const bool written = co_await write(c, std::move(resp), false, false);
           if (written && status == 413) co_await discard_unread(c);
         }
