@@ -136,6 +136,10 @@ TEST(LogSink, SecondInitKeepsFirstConfiguration) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path();
   const std::filesystem::path first = dir / ("cafe_log_first_" + std::to_string(::getpid()));
   const std::filesystem::path second = dir / ("cafe_log_second_" + std::to_string(::getpid()));
+  // Pids repeat across runs: a file left by an earlier process must not
+  // decide this test.
+  std::filesystem::remove(first);
+  std::filesystem::remove(second);
   ASSERT_TRUE(init_logging({.service = "first", .path = first.string()}));
   ASSERT_TRUE(init_logging({.service = "second", .path = second.string()}));
   log(Level::kInfo, "hello");
