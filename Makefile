@@ -28,12 +28,12 @@ demo: build-release
 	@scripts/demo.sh $(CLOUDCAFE_RELEASE)
 
 # Every test: unit, integration (real PostgreSQL and Redis), e2e and fuzz
-# on the ASan+UBSan build, then the integration tests again under TSan.
+# on the ASan+UBSan build, then the unit and integration tests under TSan.
 test: build build-tsan
 	@ctest --preset dev -j $(CTEST_JOBS)
 	@ctest --preset tsan -j $(CTEST_JOBS)
 
-# The integration tests under ThreadSanitizer only.
+# The unit and integration tests under ThreadSanitizer only.
 test-tsan: build-tsan
 	@ctest --preset tsan -j $(CTEST_JOBS)
 
