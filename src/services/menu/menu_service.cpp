@@ -135,28 +135,33 @@ asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64
   co_return written;
 }
 
-asio::awaitable<Result<std::int64_t>> MenuService::create_item(domain::ItemInput input, Deadline deadline) {
+asio::awaitable<Result<std::int64_t>> MenuService::write(StoreWrite write, Deadline deadline) {
   auto permit = store_permit();
   if (!permit) co_return permit.error();
-  auto written = co_await store_.create_item(std::move(input), deadline);
+  auto written = co_await write();
   permit->reset();  // the reload after the write takes its own
   co_return co_await after_write(std::move(written), deadline);
+}
+
+asio::awaitable<Result<std::int64_t>> MenuService::create_item(domain::ItemInput input, Deadline deadline) {
+  StoreWrite create = [this, input = std::move(input), deadline]() mutable {
+    return store_.create_item(std::move(input), deadline);
+  };
+  co_return co_await write(std::move(create), deadline);
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::update_item(domain::ItemInput input, Deadline deadline) {
-  auto permit = store_permit();
-  if (!permit) co_return permit.error();
-  auto written = co_await store_.update_item(std::move(input), deadline);
-  permit->reset();  // the reload after the write takes its own
-  co_return co_await after_write(std::move(written), deadline);
+  StoreWrite update = [this, input = std::move(input), deadline]() mutable {
+    return store_.update_item(std::move(input), deadline);
+  };
+  co_return co_await write(std::move(update), deadline);
 }
 
 asio::awaitable<Result<std::int64_t>> MenuService::delete_item(std::string item_id, Deadline deadline) {
-  auto permit = store_permit();
-  if (!permit) co_return permit.error();
-  auto written = co_await store_.delete_item(std::move(item_id), deadline);
-  permit->reset();  // the reload after the write takes its own
-  co_return co_await after_write(std::move(written), deadline);
+  StoreWrite remove = [this, item_id = std::move(item_id), deadline]() mutable {
+    return store_.delete_item(std::move(item_id), deadline);
+  };
+  co_return co_await write(std::move(remove), deadline);
 }
 
 std::string make_etag(std::int64_t version, std::string_view rendering) {

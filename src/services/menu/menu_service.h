@@ -66,6 +66,9 @@ class MenuService {
   // One rendering of `snapshot`, from the cache or made now (misses coalesced).
   boost::asio::awaitable<Result<Rendered>> cached(std::shared_ptr<const domain::Catalog> snapshot,
                                                   std::string name, Render render);
+  // One store write (holding a store permit), then the reload after it.
+  using StoreWrite = std::function<boost::asio::awaitable<Result<std::int64_t>>()>;
+  boost::asio::awaitable<Result<std::int64_t>> write(StoreWrite write, Deadline deadline);
   boost::asio::awaitable<Result<std::int64_t>> after_write(Result<std::int64_t> written, Deadline deadline);
   void install(std::shared_ptr<const domain::Catalog> catalog);
   // A permit for one call to the store, or why not.

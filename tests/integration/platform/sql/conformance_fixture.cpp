@@ -117,4 +117,11 @@ std::string LogCapture::text() {
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseConformance, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
+Result<void> insert_item(Transaction& t, std::int64_t id, std::string name) {
+  const std::vector<Value> params{id, std::move(name)};
+  auto r = t.execute("INSERT INTO items (id, name) VALUES (?, ?)", params);
+  if (!r) return r.error();
+  return ok();
+}
+
 }  // namespace cafe::sql::testing

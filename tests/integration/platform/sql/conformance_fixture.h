@@ -59,6 +59,8 @@ T run(boost::asio::awaitable<T> op) {
 // One query, run to completion; fails the test on error.
 Rows query(Database& db, std::string sql, std::vector<Value> params = {});
 std::int64_t count(Database& db, const std::string& table);
+// Inserts one row into the suite's `items` table (id, name).
+Result<void> insert_item(Transaction& t, std::int64_t id, std::string name);
 
 // Captures what the process logs while it lives (telemetry is global: one
 // at a time).

@@ -17,13 +17,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-Result<void> insert_item(Transaction& t, std::int64_t id, std::string name) {
-  const std::vector<Value> params{id, std::move(name)};
-  auto r = t.execute("INSERT INTO items (id, name) VALUES (?, ?)", params);
-  if (!r) return r.error();
-  return ok();
-}
-
 asio::awaitable<void> transact_into(Database* db, TransactionBody body, std::optional<Result<void>>* out) {
   auto op = db->transact(std::move(body));
   *out = co_await std::move(op);

@@ -13,13 +13,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-Result<void> insert_item(Transaction& t, std::int64_t id, std::string name) {
-  const std::vector<Value> params{id, std::move(name)};
-  auto r = t.execute("INSERT INTO items (id, name) VALUES (?, ?)", params);
-  if (!r) return r.error();
-  return ok();
-}
-
 std::vector<std::int64_t> applied_versions(Database& db) {
   std::vector<std::int64_t> out;
   for (const auto& row : query(db, "SELECT version FROM schema_migrations ORDER BY version").rows) {
