@@ -1,0 +1,45 @@
+#include "support/bus_backends.h"
+
+#include "platform/bus/nats_bus.h"
+#include "support/nats_server.h"
+
+#include <gtest/gtest.h>
+
+namespace cafe::test {
+namespace {
+
+std::unique_ptr<bus::Bus> open_nats() {
+  NatsServer* server = NatsServer::start_or_skip();
+  if (server == nullptr) return nullptr;
+  bus::NatsBusOptions options;
+  options.url = server->url();
+  auto opened = bus::open_nats_bus(options);
+  if (!opened) {
+    ADD_FAILURE() << "open the NATS bus: " << opened.error().detail;
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
+}  // namespace
+
+const std::vector<BusBackend>& bus_backends() {
+  static const std::vector<BusBackend> all{{"nats", open_nats}};
+  return all;
+}
+
+std::vector<std::string> bus_backend_names() {
+  std::vector<std::string> names;
+  for (const auto& b : bus_backends()) names.push_back(b.name);
+  return names;
+}
+
+const BusBackend* find_bus_backend(std::string_view name) {
+  for (const auto& b : bus_backends()) {
+    if (b.name == name) return &b;
+  }
+  ADD_FAILURE() << "no bus backend called " << name;
+  return nullptr;
+}
+
+}  // namespace cafe::test
