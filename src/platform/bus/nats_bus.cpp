@@ -233,7 +233,7 @@ class NatsBus final : public Bus {
 
   // The queue's receiver, made on its first receive once the queue is
   // known to exist (so that a mistyped name takes no threads).
-  asio::awaitable<Result<QueueReceiver*>> receiver(const std::string& queue, Deadline deadline) {
+  asio::awaitable<Result<QueueReceiver*>> receiver(std::string queue, Deadline deadline) {
     if (closed_) co_return closed_error();
     {
       std::lock_guard lock(mutex_);

@@ -12,7 +12,9 @@
 //    visibility plus `visibility_grace`: what a delivery gets when its
 //    process dies. So extend() and a per-receive visibility work as the
 //    contract says while the receiver lives; after a crash the message
-//    comes back after visibility + grace.
+//    comes back after visibility + grace. (JetStream's own "in progress"
+//    only restarts the consumer-wide ack wait from when it arrives: it
+//    can neither shorten a visibility nor set one.)
 //  - A receipt names a delivery in the Bus object that handed it out; ack,
 //    nack and extend with a receipt this object does not hold (another
 //    process's, one whose visibility ran out, one already used) are

@@ -144,5 +144,32 @@ TEST(NatsBus, GivesBackADeliveryWhoseReceiverDiedAfterVisibilityAndGrace) {
   second->close();
 }
 
+TEST(NatsBus, RefusesAReceiveWhenItHoldsAsManyDeliveriesAsItMay) {
+  auto* server = test::NatsServer::start_or_skip();
+  if (server == nullptr) return;
+  NatsBusOptions options;
+  options.max_deliveries = 2;
+  auto bus = open_on(*server, options);
+  ASSERT_NE(bus, nullptr);
+  const std::string q = "full-book-" + std::to_string(getpid());
+  ASSERT_TRUE(run(bus->declare_queue(q, {}, soon())));
+  std::vector<OutgoingMessage> three{message("a", "x"), message("b", "y"), message("c", "z")};
+  ASSERT_TRUE(run(bus->send(q, std::move(three), soon())));
+
+  auto held = run(bus->receive(q, up_to(10), soon()));
+  ASSERT_TRUE(held) << outcome(held);
+  EXPECT_EQ(held->size(), 2u) << "took more deliveries than it may hold";
+  auto refused = run(bus->receive(q, up_to(10), soon()));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted) << outcome(refused);
+
+  ASSERT_TRUE(run(bus->ack(q, {(*held)[0].receipt}, soon())));
+  auto room = run(bus->receive(q, up_to(10), soon()));
+  ASSERT_TRUE(room) << outcome(room);
+  ASSERT_EQ(room->size(), 1u);
+  EXPECT_EQ((*room)[0].id, "c");
+  bus->close();
+}
+
 }  // namespace
 }  // namespace cafe::bus::testing
