@@ -64,7 +64,9 @@ struct QueueOptions {
 
 struct StreamOptions {
   std::chrono::milliseconds max_age{std::chrono::hours(24)};
-  std::size_t max_bytes = 256u << 20;
+  // Bodies, keys and ids of the retained records (the embedded bus keeps
+  // them all in memory, so this bounds its memory too).
+  std::size_t max_bytes = 64u << 20;
 };
 
 struct OutgoingMessage {
