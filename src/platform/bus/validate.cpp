@@ -1,5 +1,7 @@
 #include "platform/bus/validate.h"
 
+#include "platform/http/path.h"
+
 namespace cafe::bus {
 namespace {
 
@@ -27,6 +29,7 @@ Result<void> check_body(const std::string& field, std::string_view body) {
     return Error::make(ErrorCode::kPayloadTooLarge,
                        field + " is " + std::to_string(body.size()) + " bytes; the limit is " +
                            std::to_string(kMaxBodyBytes));
+  if (!http::is_valid_utf8(body)) return invalid(field, "must be UTF-8 text");
   return {};
 }
 

@@ -54,6 +54,9 @@ class Service {
     (void)context;
     return {};
   }
+  // Shutdown has begun (the listeners are closing): end waits that would
+  // hold the drain back, such as long polls. Idempotent.
+  virtual void begin_shutdown() {}
   // Ends background work that is not in the task group (the kit cancels
   // and awaits the task group right after). Idempotent.
   virtual void stop_background() {}

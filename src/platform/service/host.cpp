@@ -149,6 +149,7 @@ Result<void> Host::run_shutdown() {
     if (service_client_) service_client_->stop();
     faults_.shut_down();
     if (server_) server_->stop();
+    if (service_) service_->begin_shutdown();
     return {};
   });
   sequence_.add("drain", [this](Deadline deadline) { return wait_drained(deadline); });
