@@ -10,6 +10,10 @@
 // again; consumers deduplicate by message id. Receives are not repeated
 // either: the messages a lost answer carried become visible again after
 // their visibility timeout.
+//
+// The client keeps a connection pool per I/O thread that calls it, and
+// close() closes each on its own thread: call it while those threads still
+// run (the kit does, in its close_clients phase).
 #pragma once
 
 #include "platform/bus/bus.h"
@@ -26,11 +30,11 @@ class Registry;
 namespace cafe::bus {
 
 struct EmbeddedBusOptions {
-  std::vector<std::string> addresses;  // "host:port" of the bus process
+  std::vector<std::string> addresses{};  // "host:port" of the bus process
   std::string caller = "bus-client";   // the calling service, for client metrics
   // For the admin calls (stats, dead letters, redrive, purge); without it
   // they answer kUnauthenticated.
-  std::string admin_token;
+  std::string admin_token{};
   std::chrono::milliseconds connect_timeout{300};
   std::size_t max_connections = 64;  // per I/O thread
   prometheus::Registry* metrics = nullptr;

@@ -1,13 +1,10 @@
 // The bus process over HTTP, through the client the services use: what the
 // log keeps across a restart, and what the HTTP API refuses.
 #include "platform/bus/embedded_bus.h"
+#include "support/coro_runner.h"
 #include "support/http_test_client.h"
 #include "support/service_harness.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -17,26 +14,6 @@ namespace {
 
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
-
-// Runs coroutines on a thread of its own, as a service's I/O thread would.
-class Runner {
- public:
-  Runner() : work_(asio::make_work_guard(ctx_)), thread_([this] { ctx_.run(); }) {}
-  ~Runner() {
-    work_.reset();
-    ctx_.stop();
-    thread_.join();
-  }
-  template <class F>
-  auto operator()(F f) {
-    return asio::co_spawn(ctx_, std::move(f), asio::use_future).get();
-  }
-
- private:
-  asio::io_context ctx_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
 
 Deadline soon() { return Deadline::after(std::chrono::seconds(5)); }
 
@@ -60,7 +37,7 @@ class BusServiceTest : public ::testing::Test {
   test::TempDir dir_;
   test::StartedService bus_;
   std::unique_ptr<Bus> client_;
-  Runner run_;
+  test::CoroRunner run_;
 };
 
 TEST_F(BusServiceTest, KeepsAcknowledgedMessagesRecordsAndOffsetsAcrossARestart) {
