@@ -319,6 +319,7 @@ asio::awaitable<Result<void>> LogEngine::send(std::string queue, std::vector<Out
   std::lock_guard lock(mutex_);
   auto q = find_queue(queue);
   if (!q) co_return Result<void>{};  // stored; the queue was closed meanwhile
+  (*q)->totals.sent += stored.size();
   for (auto& s : stored) (*q)->state.add(std::move(s));
   (*q)->waiters.wake_all();
   co_return Result<void>{};
@@ -342,6 +343,8 @@ asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::receive(std::strin
     const std::int64_t now = now_ms();
     const auto visibility = options.visibility.value_or(state.options().visibility).count();
     ReceiveOutcome outcome = state.receive(now, options.max_messages, visibility);
+    (*q)->totals.received += outcome.delivered.size();
+    (*q)->totals.dead_lettered += outcome.dead_lettered.size();
     if (!outcome.delivered.empty() || !outcome.dead_lettered.empty() || now >= wait_until) {
       mutex_.unlock();
       // One receive hides every message it hands out until the same time.
@@ -370,7 +373,9 @@ asio::awaitable<Result<void>> LogEngine::ack(std::string queue, std::vector<std:
     std::lock_guard lock(mutex_);
     auto q = find_queue(queue);
     if (!q) co_return q.error();
-    delete_messages(deletes, (*q)->state.ack(receipts));
+    auto acked = (*q)->state.ack(receipts);
+    (*q)->totals.acked += acked.size();
+    delete_messages(deletes, acked);
   }
   co_return co_await write(db_, std::move(deletes), deadline);
 }
@@ -431,6 +436,7 @@ asio::awaitable<Result<std::size_t>> LogEngine::redrive(std::string queue, std::
     const std::int64_t now = now_ms();
     auto redriven = (*q)->state.redrive(std::min(limit, kMaxBatch), now);
     moved = redriven.size();
+    (*q)->totals.redriven += moved;
     update_messages(updates, "dead = 0, receive_count = 0, visible_at_ms = ?", {integer(now)}, seqs_of(redriven));
     (*q)->waiters.wake_all();
   }
@@ -486,6 +492,7 @@ asio::awaitable<Result<std::vector<std::uint64_t>>> LogEngine::append(std::strin
   if (s) {
     const bool readable =
         (*s)->state.complete(first, written ? std::optional(std::move(records)) : std::nullopt);
+    if (written) (*s)->appended += offsets.size();
     if (readable) {
       (*s)->state.apply_retention(now_ms());
       (*s)->waiters.wake_all();
@@ -596,6 +603,24 @@ asio::awaitable<Result<void>> LogEngine::apply_retention(Deadline deadline) {
     }
   }
   co_return co_await write(db_, std::move(deletes), deadline);
+}
+
+}  // namespace cafe::bus::engine
+
+namespace cafe::bus::engine {
+
+std::map<std::string, LogEngine::QueueTotals> LogEngine::queue_totals() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, QueueTotals> out;
+  for (const auto& [name, q] : queues_) out.emplace(name, q->totals);
+  return out;
+}
+
+std::map<std::string, std::uint64_t> LogEngine::appended_totals() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [name, s] : streams_) out.emplace(name, s->appended);
+  return out;
 }
 
 }  // namespace cafe::bus::engine
