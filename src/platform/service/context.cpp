@@ -16,6 +16,13 @@ sql::Database& ServiceContext::database() const {
   return *parts_.database;
 }
 
+bus::Bus& ServiceContext::bus() const {
+  if (!parts_.bus) {
+    throw std::logic_error("service " + parts_.service + " asked for a bus its Definition did not declare");
+  }
+  return *parts_.bus;
+}
+
 cache::Cache& ServiceContext::cache() const {
   if (!parts_.cache) {
     throw std::logic_error("service " + parts_.service + " asked for a cache its Definition did not declare");

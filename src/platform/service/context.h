@@ -20,6 +20,9 @@ class Database;
 namespace cafe::cache {
 class Cache;
 }
+namespace cafe::bus {
+class Bus;
+}
 namespace cafe::telemetry {
 class Metrics;
 }
@@ -51,6 +54,7 @@ class ServiceContext {
     std::string replica;
     sql::Database* database = nullptr;  // null: the Definition declared none
     cache::Cache* cache = nullptr;      // null: the Definition declared none
+    bus::Bus* bus = nullptr;            // null: the Definition declared none
     telemetry::Metrics* metrics = nullptr;
     faults::Registry* faults = nullptr;
     const Clock* clock = nullptr;
@@ -73,6 +77,9 @@ class ServiceContext {
   // The cache the Definition declared: answers to faults on
   // "dependency:cache". std::logic_error when none was declared.
   cache::Cache& cache() const;
+  // The bus the Definition declared: answers to faults on "dependency:bus".
+  // std::logic_error when none was declared.
+  bus::Bus& bus() const;
 
   telemetry::Metrics& metrics() const noexcept { return *parts_.metrics; }
   faults::Registry& faults() const noexcept { return *parts_.faults; }

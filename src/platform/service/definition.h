@@ -54,6 +54,9 @@ class Service {
     (void)context;
     return {};
   }
+  // Shutdown has begun (the listeners are closing): end waits that would
+  // hold the drain back, such as long polls. Idempotent.
+  virtual void begin_shutdown() {}
   // Ends background work that is not in the task group (the kit cancels
   // and awaits the task group right after). Idempotent.
   virtual void stop_background() {}
@@ -75,6 +78,7 @@ struct Spec {
   SqlConfig Config::* database = nullptr;
   std::function<std::span<const sql::Migration>()> migrations;  // applied before make() runs
   CacheConfig Config::* cache = nullptr;
+  BusClientConfig Config::* bus = nullptr;  // opened and fault-wrapped ("dependency:bus")
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const Config&)> make;
 };
 
@@ -87,6 +91,7 @@ struct Definition {
   std::function<const SqlConfig*(const std::any&)> database;  // empty: no database
   std::function<std::span<const sql::Migration>()> migrations;
   std::function<const CacheConfig*(const std::any&)> cache;  // empty: no cache
+  std::function<const BusClientConfig*(const std::any&)> bus;  // empty: no bus
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const std::any&)> make;
 };
 
@@ -121,6 +126,11 @@ Definition define(const Spec<Config>& spec) {
   }
   if (spec.cache) {
     d.cache = [member = spec.cache, name = spec.name](const std::any& config) -> const CacheConfig* {
+      return &(internal::config_of<Config>(config, name).*member);
+    };
+  }
+  if (spec.bus) {
+    d.bus = [member = spec.bus, name = spec.name](const std::any& config) -> const BusClientConfig* {
       return &(internal::config_of<Config>(config, name).*member);
     };
   }

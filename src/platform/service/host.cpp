@@ -1,5 +1,6 @@
 #include "platform/service/host.h"
 
+#include "platform/faults/faulty_bus.h"
 #include "platform/faults/faulty_cache.h"
 #include "platform/faults/faulty_database.h"
 #include "platform/http/service.h"
@@ -38,6 +39,17 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
     }
   }
   if (definition.cache) h.cache_ = faults::with_faults(open_cache(*definition.cache(config)), h.faults_);
+  if (definition.bus) {
+    BusPeers peers{.embedded_addresses = {},
+                   .caller = name,
+                   .admin_token = h.options_.admin_token.value_or(""),
+                   .metrics = &h.metrics_->registry()};
+    for (const auto& [peer, addresses] : h.options_.peers)
+      if (peer == "bus") peers.embedded_addresses = addresses;
+    auto opened = open_bus(*definition.bus(config), peers);
+    if (!opened) return opened.error();
+    h.bus_ = faults::with_faults(std::move(*opened), h.faults_);
+  }
 
   h.limits_ = std::make_unique<ConcurrencyLimits>(section.limits, *h.metrics_);
   h.tasks_ = std::make_unique<TaskGroup>();
@@ -75,6 +87,7 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
       .replica = h.options_.replica,
       .database = h.database_.get(),
       .cache = h.cache_.get(),
+      .bus = h.bus_.get(),
       .metrics = h.metrics_.get(),
       .faults = &h.faults_,
       .clock = h.options_.clock ? h.options_.clock : &system_clock(),
@@ -104,6 +117,7 @@ Host::~Host() {
   if (tasks_) (void)tasks_->stop(Deadline::after(std::chrono::hours(24)));
   if (service_client_) service_client_->close_all();
   if (cache_) cache_->close();
+  if (bus_) bus_->close();
   if (database_) database_->close();
   if (server_) server_->join();
 }
@@ -149,6 +163,7 @@ Result<void> Host::run_shutdown() {
     if (service_client_) service_client_->stop();
     faults_.shut_down();
     if (server_) server_->stop();
+    if (service_) service_->begin_shutdown();
     return {};
   });
   sequence_.add("drain", [this](Deadline deadline) { return wait_drained(deadline); });
@@ -162,6 +177,7 @@ Result<void> Host::run_shutdown() {
     // Background work has stopped: nothing calls other services any more.
     if (service_client_) service_client_->close_all();
     if (cache_) cache_->close();
+    if (bus_) bus_->close();
     return {};
   });
   sequence_.add("close_database", [this](Deadline) -> Result<void> {

@@ -6,6 +6,7 @@
 // ephemeral ports.
 #pragma once
 
+#include "platform/bus/bus.h"
 #include "platform/core/error.h"
 #include "platform/faults/fault.h"
 #include "platform/http/router.h"
@@ -81,7 +82,7 @@ class Host {
   //                    (http drain_timeout closes what is left)
   //   stop_background  the service's own loops end, then the task group
   //                    (stress runs included) is cancelled and awaited
-  //   close_clients    the service's clients, then the cache (later: the bus)
+  //   close_clients    the service's clients, then the cache and the bus
   //   close_database   the store
   //   stop_io          the I/O threads end; their io_contexts go with the host
   // Each phase is logged ("shutdown_phase"). kDeadlineExceeded (also
@@ -112,6 +113,7 @@ class Host {
   faults::Registry faults_;
   std::unique_ptr<sql::Database> database_;
   std::unique_ptr<cache::Cache> cache_;
+  std::unique_ptr<bus::Bus> bus_;
   std::unique_ptr<ConcurrencyLimits> limits_;
   std::unique_ptr<TaskGroup> tasks_;
   std::unique_ptr<StressRunner> stress_;
