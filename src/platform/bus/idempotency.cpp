@@ -2,6 +2,7 @@
 
 #include "platform/bus/internal/wall_clock.h"
 #include "platform/core/ids.h"
+#include "platform/http/path.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -52,6 +53,9 @@ Result<void> check_response(const StoredResponse& response) {
   if (response.headers.size() > kMaxStoredHeaders)
     return Error::invalid("an idempotent response keeps at most " + std::to_string(kMaxStoredHeaders) +
                           " headers");
+  // Stored as TEXT, which PostgreSQL checks as UTF-8 and ends at a NUL.
+  if (!http::is_valid_utf8(response.body) || response.body.find('\0') != std::string::npos)
+    return Error::invalid("an idempotent response body must be UTF-8 text without NUL");
   std::size_t bytes = response.body.size();
   for (const auto& [name, value] : response.headers) bytes += name.size() + value.size();
   if (bytes > kMaxStoredResponseBytes)

@@ -96,7 +96,7 @@ class IdempotencyStore {
   // transaction (the one that stores the request's effect). kConflict when
   // `claim` no longer holds the key: return it from the body, and the
   // effect is rolled back with it. kInvalidArgument for a response that
-  // cannot be stored (status, size, header count).
+  // cannot be stored (status, size, header count, a body that is not UTF-8).
   Result<void> complete(sql::Transaction& tx, const IdempotencyClaim& claim,
                         const StoredResponse& response) const;
 

@@ -2,6 +2,7 @@
 
 #include "platform/bus/bus.h"
 #include "platform/bus/internal/wall_clock.h"
+#include "platform/bus/validate.h"
 
 #include <vector>
 
@@ -17,9 +18,8 @@ Result<void> Outbox::add(sql::Transaction& tx, const Event& event, const Destina
   if (to.delay.count() != 0 && to.kind == Destination::Kind::kStream)
     return Error::invalid("outbox destination '" + to.name +
                           "' is a stream; only queue messages take a delay");
-  if (to.delay.count() < 0 || to.delay > kMaxOutboxDelay)
-    return Error::invalid("outbox delay must be between 0 and " + std::to_string(kMaxOutboxDelay.count()) +
-                          " ms");
+  if (to.delay.count() < 0 || to.delay > kMaxDelay)
+    return Error::invalid("outbox delay must be between 0 and " + std::to_string(kMaxDelay.count()) + " ms");
   auto body = to_valid_json(event);
   if (!body) return body.error();
   const std::vector<sql::Value> params{

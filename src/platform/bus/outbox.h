@@ -27,9 +27,6 @@ class Clock;
 
 namespace cafe::bus {
 
-// Longest delay a queued event may ask for (the bus hides it until then).
-inline constexpr std::chrono::milliseconds kMaxOutboxDelay{std::chrono::hours(12)};
-
 struct Destination {
   enum class Kind { kQueue, kStream };
   Kind kind = Kind::kQueue;
@@ -53,7 +50,7 @@ class Outbox {
   // Stores `event` for `to`, inside the caller's transaction (it runs on
   // the database thread, like every Transaction call). kInvalidArgument for
   // an event that validate() refuses, a bad destination name, or a delay on
-  // a stream or outside [0, kMaxOutboxDelay] — checked here so that nothing
+  // a stream or outside [0, kMaxDelay] (validate.h) — checked here so that nothing
   // the relay could never publish is ever committed. The same event_id
   // twice fails the statement (a bug in the caller), and with it the
   // transaction.

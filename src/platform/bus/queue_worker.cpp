@@ -6,6 +6,7 @@
 #include "platform/bus/consumer.h"
 #include "platform/bus/internal/cancellation.h"
 #include "platform/bus/internal/wakeup.h"
+#include "platform/bus/validate.h"
 #include "platform/telemetry/log.h"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -259,6 +260,10 @@ Result<std::unique_ptr<QueueWorker>> QueueWorker::create(Bus& bus, QueueWorkerOp
       options.drain_timeout <= zero || options.retry_delay.base <= zero ||
       options.failure_backoff.base <= zero)
     return Error::invalid("queue worker: durations must be positive");
+  if (options.wait > kMaxWait || options.visibility > kMaxVisibility)
+    return Error::invalid("queue worker: wait and visibility are at most " +
+                          std::to_string(kMaxWait.count()) + " and " +
+                          std::to_string(kMaxVisibility.count()) + " ms");
   if (!handler) return Error::invalid("queue worker: a handler is required");
   return std::unique_ptr<QueueWorker>(
       new QueueWorker(std::make_shared<State>(bus, std::move(options), std::move(handler))));

@@ -6,6 +6,7 @@
 #include "platform/bus/internal/cancellation.h"
 #include "platform/bus/internal/wall_clock.h"
 #include "platform/bus/lease.h"
+#include "platform/bus/validate.h"
 #include "platform/telemetry/log.h"
 
 #include <boost/asio/this_coro.hpp>
@@ -196,6 +197,8 @@ Result<std::unique_ptr<StreamWorker>> StreamWorker::create(Bus& bus, StreamWorke
   if (options.wait < zero || options.call_timeout <= zero || options.failure_backoff.base <= zero ||
       options.lease_ttl <= zero || options.max_attempts < 1)
     return Error::invalid("stream worker: durations and max_attempts must be positive");
+  if (options.wait > kMaxWait)
+    return Error::invalid("stream worker: wait is at most " + std::to_string(kMaxWait.count()) + " ms");
   if (options.lease_store != nullptr && options.holder.empty())
     return Error::invalid("stream worker: a lease store needs a holder");
   if (!handler) return Error::invalid("stream worker: a handler is required");

@@ -54,7 +54,12 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     for (std::size_t i = rest.size(); i <= 6; ++i) scaled *= 10;
     fraction = microseconds(scaled);
   }
-  const auto at = sys_days(date) + hours(h) + minutes(mi) + seconds(sec) + fraction;
+  // In microseconds, which reach any four-digit year; the system clock's
+  // nanoseconds end in 2262, so later (and much earlier) instants are refused.
+  const sys_time<microseconds> at = sys_days(date) + hours(h) + minutes(mi) + seconds(sec) + fraction;
+  if (at > time_point_cast<microseconds>(system_clock::time_point::max()) ||
+      at < time_point_cast<microseconds>(system_clock::time_point::min()))
+    return std::nullopt;
   return time_point_cast<system_clock::duration>(at);
 }
 
