@@ -23,6 +23,13 @@ bus::Bus& ServiceContext::bus() const {
   return *parts_.bus;
 }
 
+bus::OutboxRelay& ServiceContext::outbox_relay() const {
+  if (!parts_.outbox_relay) {
+    throw std::logic_error("service " + parts_.service + " asked for an outbox relay but keeps no outbox");
+  }
+  return *parts_.outbox_relay;
+}
+
 cache::Cache& ServiceContext::cache() const {
   if (!parts_.cache) {
     throw std::logic_error("service " + parts_.service + " asked for a cache its Definition did not declare");
