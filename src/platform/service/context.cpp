@@ -30,6 +30,13 @@ bus::OutboxRelay& ServiceContext::outbox_relay() const {
   return *parts_.outbox_relay;
 }
 
+bus::InboxMetrics& ServiceContext::inbox_metrics() const {
+  if (!parts_.inbox_metrics) {
+    throw std::logic_error("service " + parts_.service + " asked for inbox metrics but keeps no inbox");
+  }
+  return *parts_.inbox_metrics;
+}
+
 cache::Cache& ServiceContext::cache() const {
   if (!parts_.cache) {
     throw std::logic_error("service " + parts_.service + " asked for a cache its Definition did not declare");

@@ -22,6 +22,7 @@ class Cache;
 }
 namespace cafe::bus {
 class Bus;
+class InboxMetrics;
 class OutboxRelay;
 }
 namespace cafe::telemetry {
@@ -57,6 +58,7 @@ class ServiceContext {
     cache::Cache* cache = nullptr;      // null: the Definition declared none
     bus::Bus* bus = nullptr;            // null: the Definition declared none
     bus::OutboxRelay* outbox_relay = nullptr;  // null: the Definition keeps no outbox
+    bus::InboxMetrics* inbox_metrics = nullptr;  // null: the Definition keeps no inbox
     telemetry::Metrics* metrics = nullptr;
     faults::Registry* faults = nullptr;
     const Clock* clock = nullptr;
@@ -90,6 +92,9 @@ class ServiceContext {
   // than at the next poll. std::logic_error when the service keeps none or
   // runs without a bus.
   bus::OutboxRelay& outbox_relay() const;
+  // Where consumers count what their inbox decided, after the commit
+  // (Definition::bus_tables.inbox). std::logic_error when it keeps none.
+  bus::InboxMetrics& inbox_metrics() const;
 
   telemetry::Metrics& metrics() const noexcept { return *parts_.metrics; }
   faults::Registry& faults() const noexcept { return *parts_.faults; }

@@ -104,6 +104,7 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
       .cache = h.cache_.get(),
       .bus = h.bus_.get(),
       .outbox_relay = h.outbox_relay_.get(),
+      .inbox_metrics = h.inbox_metrics_.get(),
       .metrics = h.metrics_.get(),
       .faults = &h.faults_,
       .clock = h.options_.clock ? h.options_.clock : &system_clock(),
@@ -154,6 +155,7 @@ Result<void> Host::open_bus_tables(const Definition& definition, const std::any&
                                                        .clock = clock});
   if (!retention) return retention.error();
   bus_retention_ = std::move(*retention);
+  if (tables.inbox) inbox_metrics_ = std::make_unique<bus::InboxMetrics>(metrics_->registry());
   if (!tables.outbox || !bus_) return {};
   bus::OutboxRelayOptions relay;
   relay.holder = options_.replica + "-" + new_uuid_v7();

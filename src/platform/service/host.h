@@ -7,6 +7,7 @@
 #pragma once
 
 #include "platform/bus/bus.h"
+#include "platform/bus/inbox_metrics.h"
 #include "platform/bus/outbox_relay.h"
 #include "platform/bus/retention.h"
 #include "platform/core/error.h"
@@ -133,6 +134,7 @@ class Host {
   std::unique_ptr<bus::Bus> bus_;
   std::unique_ptr<bus::Retention> bus_retention_;  // with bus tables
   std::unique_ptr<bus::OutboxRelay> outbox_relay_;  // with an outbox
+  std::unique_ptr<bus::InboxMetrics> inbox_metrics_;  // with an inbox
   std::unique_ptr<ServiceContext> context_;
   std::unique_ptr<Service> service_;
   ShutdownSequence sequence_;
