@@ -163,6 +163,10 @@ class Bus {
   virtual boost::asio::awaitable<Result<void>> extend(std::string queue, std::vector<std::string> receipts,
                                                       std::chrono::milliseconds visibility,
                                                       Deadline deadline) = 0;
+  // Up to `limit` messages not dead-lettered (ready, delayed or in flight),
+  // oldest first, without receiving them: nothing changes, no receipt.
+  virtual boost::asio::awaitable<Result<std::vector<QueueMessage>>> peek(std::string queue, std::size_t limit,
+                                                                         Deadline deadline) = 0;
   // The dead-letter queue, oldest first (a peek: nothing changes).
   virtual boost::asio::awaitable<Result<std::vector<QueueMessage>>> dead_letters(std::string queue,
                                                                                  std::size_t limit,

@@ -103,6 +103,16 @@ class EmbeddedBus final : public Bus {
                                      {std::move(receipts), milliseconds(0), visibility}, deadline);
   }
 
+  asio::awaitable<Result<std::vector<QueueMessage>>> peek(std::string queue, std::size_t limit,
+                                                          Deadline deadline) override {
+    if (auto v = check_name("queue", queue); !v) co_return v.error();
+    limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
+    auto answer = co_await call(Method::kGet, "/admin/bus/queues/" + queue + "/messages?limit=" + std::to_string(limit),
+                                {}, deadline, true, true);
+    if (!answer) co_return answer.error();
+    co_return wire::read_deliveries(answer->body);
+  }
+
   asio::awaitable<Result<std::vector<QueueMessage>>> dead_letters(std::string queue, std::size_t limit,
                                                                   Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();

@@ -45,6 +45,11 @@ class FaultyBus final : public bus::Bus {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);
     co_return co_await inner_->extend(std::move(queue), std::move(r), visibility, d);
   }
+  asio::awaitable<Result<std::vector<bus::QueueMessage>>> peek(std::string queue, std::size_t limit,
+                                                               Deadline d) override {
+    // An operator's look, like the stats below: never faulted.
+    co_return co_await inner_->peek(std::move(queue), limit, d);
+  }
   asio::awaitable<Result<std::vector<bus::QueueMessage>>> dead_letters(std::string queue, std::size_t limit,
                                                                        Deadline d) override {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);

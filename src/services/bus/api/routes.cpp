@@ -159,6 +159,15 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
       });
       !r)
     return r;
+  if (auto r = add(Method::kGet, "/admin/bus/queues/{queue}/messages", kAdmin,
+                   [b](Request& req) -> asio::awaitable<Response> {
+                     auto limit = limit_param(req);
+                     if (!limit) co_return http::problem_for(req, limit.error());
+                     auto peeked = co_await b->peek(param(req, "queue"), *limit, req.deadline);
+                     co_return peeked ? ok_json(wire::write_deliveries(*peeked)) : http::problem_for(req, peeked.error());
+                   });
+      !r)
+    return r;
   if (auto r = add(Method::kGet, "/admin/bus/queues/{queue}/dead-letters", kAdmin,
                    [b](Request& req) -> asio::awaitable<Response> {
                      auto limit = limit_param(req);

@@ -415,6 +415,16 @@ asio::awaitable<Result<void>> LogEngine::extend(std::string queue, std::vector<s
   co_return co_await write(db_, std::move(updates), deadline);
 }
 
+asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::peek(std::string queue, std::size_t limit,
+                                                                   Deadline deadline) {
+  (void)deadline;
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  std::lock_guard lock(mutex_);
+  auto q = find_queue(queue);
+  if (!q) co_return q.error();
+  co_return (*q)->state.peek(std::min(limit, kMaxBatch));
+}
+
 asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::dead_letters(std::string queue, std::size_t limit,
                                                                            Deadline deadline) {
   (void)deadline;

@@ -56,6 +56,8 @@ class LogEngine final : public Bus {
                                             std::chrono::milliseconds delay, Deadline deadline) override;
   boost::asio::awaitable<Result<void>> extend(std::string queue, std::vector<std::string> receipts,
                                               std::chrono::milliseconds visibility, Deadline deadline) override;
+  boost::asio::awaitable<Result<std::vector<QueueMessage>>> peek(std::string queue, std::size_t limit,
+                                                                 Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<QueueMessage>>> dead_letters(std::string queue, std::size_t limit,
                                                                          Deadline deadline) override;
   boost::asio::awaitable<Result<std::size_t>> redrive(std::string queue, std::size_t limit,

@@ -113,6 +113,15 @@ std::vector<StoredMessage> QueueState::change_visibility(const std::vector<std::
   return changed;
 }
 
+std::vector<QueueMessage> QueueState::peek(std::size_t limit) const {
+  std::vector<QueueMessage> out;
+  for (const auto& [seq, m] : live_) {
+    if (out.size() >= limit) break;
+    out.push_back(QueueMessage{m.id, {}, m.body, m.receive_count, m.sent_at_ms});
+  }
+  return out;
+}
+
 std::vector<QueueMessage> QueueState::dead_letters(std::size_t limit) const {
   std::vector<QueueMessage> out;
   for (const auto& [seq, m] : dead_) {

@@ -63,6 +63,8 @@ class QueueState {
   std::vector<StoredMessage> change_visibility(const std::vector<std::string>& receipts,
                                                std::int64_t visible_at_ms);
 
+  // Messages not dead, oldest first, unchanged.
+  std::vector<QueueMessage> peek(std::size_t limit) const;
   // Dead letters, oldest first.
   std::vector<QueueMessage> dead_letters(std::size_t limit) const;
   // Moves up to `limit` dead letters back, visible at `now_ms` with their

@@ -172,6 +172,14 @@ TEST_F(BusServiceTest, ExportsDepthsLagAndOperationCountsOnMetrics) {
     lag = metric_line(metrics, "cloudcafe_bus_consumer_group_lag_records", {"group=\"analytics\"", "} 2"});
     sent = metric_line(metrics, "cloudcafe_bus_queue_operations_total", {"op=\"sent\"", "} 2"});
   }
+  auto peeked = run_([&]() -> asio::awaitable<Result<std::vector<QueueMessage>>> {
+    co_return co_await b.peek("payments", 10, soon());
+  });
+  ASSERT_TRUE(peeked) << peeked.error().detail;
+  ASSERT_EQ(peeked->size(), 2u);
+  EXPECT_EQ((*peeked)[0].id, "m1");
+  EXPECT_EQ((*peeked)[0].receive_count, 0u) << "a peek is not a receive";
+  EXPECT_TRUE((*peeked)[0].receipt.empty());
   EXPECT_FALSE(ready.empty()) << "no ready depth of 2 for payments";
   EXPECT_FALSE(lag.empty()) << "no lag of 2 for the analytics group";
   EXPECT_FALSE(sent.empty()) << "no count of 2 sends";
