@@ -1,5 +1,6 @@
 #include "app/services.h"
 
+#include "services/bus/bus_definition.h"
 #include "services/gateway/gateway_definition.h"
 #include "services/menu/menu_definition.h"
 
@@ -10,6 +11,7 @@ const service::Registry& services() {
   static const service::Registry registry{
       menu::definition(),
       gateway::definition(),
+      bus::definition(),
   };
   return registry;
 }

@@ -3,6 +3,7 @@
 // database stopped answering, the final deadline: the process logs what
 // still runs and exits non-zero within it instead of hanging.
 #include "support/postgres_server.h"
+#include "support/serve_process.h"
 #include "support/service_harness.h"
 
 #include <gtest/gtest.h>
@@ -19,98 +20,15 @@
 #include <thread>
 #include <unistd.h>
 
-extern char** environ;
-
 namespace cafe::test {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-std::string binary() {
-  const char* dir = std::getenv("CAFE_BINARY_DIR");
-  return std::string(dir ? dir : "build/dev") + "/src/cloudcafe";
-}
-
-// One `cloudcafe serve menu` process with its stderr in a file.
-class ServeProcess {
- public:
-  ServeProcess(const std::filesystem::path& dir, const std::string& config_yaml) : dir_(dir) {
-    std::ofstream(dir / "cloudcafe.yaml") << config_yaml;
-    const std::string bin = binary();
-    const std::string config = (dir / "cloudcafe.yaml").string();
-    const std::string ready = (dir / "ready").string();
-    const std::string data = (dir / "data").string();
-    const std::string log = (dir / "stderr.log").string();
-    std::vector<std::string> args = {bin,   "serve",      "menu", "--config",  config,    "--ready-file",
-                                     ready, "--data-dir", data,   "--replica", "menu-e2e"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), environ) != 0) pid_ = 0;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-
-  ~ServeProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  bool spawned() const { return pid_ > 0; }
-
-  bool wait_ready(std::chrono::milliseconds within) {
-    const auto give_up = Clock::now() + within;
-    while (Clock::now() < give_up) {
-      if (!read_file(dir_ / "ready").empty()) return true;
-      if (wait_exit(0ms)) return false;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  void terminate() { ::kill(pid_, SIGTERM); }
-
-  // True once the process has exited (its status is then in status()).
-  bool wait_exit(std::chrono::milliseconds within) {
-    const auto give_up = Clock::now() + within;
-    for (;;) {
-      if (exited_) return true;
-      const pid_t done = ::waitpid(pid_, &status_, WNOHANG);
-      if (done == pid_) {
-        exited_ = true;
-        return true;
-      }
-      if (Clock::now() >= give_up) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-  }
-
-  int status() const { return status_; }
-  std::string log() const { return read_file(dir_ / "stderr.log"); }
-
- private:
-  std::filesystem::path dir_;
-  pid_t pid_ = 0;
-  bool exited_ = false;
-  int status_ = 0;
-};
-
 TEST(ServeShutdown, ExitsZeroOnSigtermAfterEveryPhaseInOrder) {
   TempDir dir;
-  ServeProcess menu(dir.path(),
+  ServeProcess menu(dir.path(), "menu",
                     "log: {access_log: false}\nshutdown: {timeout: 5s}\nhttp: {drain_timeout: 1s}\n");
   ASSERT_TRUE(menu.spawned());
   ASSERT_TRUE(menu.wait_ready(20s)) << menu.log();
@@ -136,7 +54,7 @@ TEST(ServeShutdown, ExitsNonZeroAtTheFinalDeadlineWhenTheDatabaseHangs) {
   auto conninfo = pg->create_database("menu_e2e_" + std::to_string(::getpid()));
   ASSERT_TRUE(conninfo) << conninfo.error().detail;
   TempDir dir;
-  ServeProcess menu(dir.path(),
+  ServeProcess menu(dir.path(), "menu",
                     "log: {access_log: false}\n"
                     "http: {drain_timeout: 300ms}\n"
                     "shutdown: {timeout: 2s}\n"

@@ -49,7 +49,8 @@
 namespace cafe::bus {
 
 // Names: [a-z0-9][a-z0-9_-]{0,63} (they become NATS stream and subject
-// names too). Bodies: at most kMaxBodyBytes each.
+// names too). Bodies: UTF-8 text (events are JSON), at most kMaxBodyBytes
+// each. The argument rules are in validate.h, shared by every backend.
 inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
 inline constexpr std::size_t kMaxBatch = 500;  // messages or records per call
 bool valid_name(std::string_view name) noexcept;
@@ -64,7 +65,9 @@ struct QueueOptions {
 
 struct StreamOptions {
   std::chrono::milliseconds max_age{std::chrono::hours(24)};
-  std::size_t max_bytes = 256u << 20;
+  // Bodies, keys and ids of the retained records (the embedded bus keeps
+  // them all in memory, so this bounds its memory too).
+  std::size_t max_bytes = 64u << 20;
 };
 
 struct OutgoingMessage {
@@ -160,6 +163,10 @@ class Bus {
   virtual boost::asio::awaitable<Result<void>> extend(std::string queue, std::vector<std::string> receipts,
                                                       std::chrono::milliseconds visibility,
                                                       Deadline deadline) = 0;
+  // Up to `limit` messages not dead-lettered (ready, delayed or in flight),
+  // oldest first, without receiving them: nothing changes, no receipt.
+  virtual boost::asio::awaitable<Result<std::vector<QueueMessage>>> peek(std::string queue, std::size_t limit,
+                                                                         Deadline deadline) = 0;
   // The dead-letter queue, oldest first (a peek: nothing changes).
   virtual boost::asio::awaitable<Result<std::vector<QueueMessage>>> dead_letters(std::string queue,
                                                                                  std::size_t limit,

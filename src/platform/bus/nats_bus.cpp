@@ -1,14 +1,15 @@
 #include "platform/bus/nats_bus.h"
 
-#include "platform/bus/internal/arguments.h"
 #include "platform/bus/internal/nats_leases.h"
 #include "platform/bus/internal/nats_link.h"
 #include "platform/bus/internal/nats_queue_admin.h"
 #include "platform/bus/internal/nats_queue_messages.h"
 #include "platform/bus/internal/nats_receiver.h"
 #include "platform/bus/internal/nats_streams.h"
+#include "platform/bus/validate.h"
 #include "platform/core/blocking_pool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -17,7 +18,7 @@ namespace cafe::bus {
 namespace {
 
 namespace asio = boost::asio;
-using namespace internal;
+using namespace internal;  // the backend's parts, not the shared checks in validate.h
 
 Error closed_error() {
   return Error::unavailable("the bus is closed");
@@ -102,7 +103,7 @@ class NatsBus final : public Bus {
                                      std::chrono::milliseconds delay, Deadline deadline) override {
     if (auto r = check_name("queue", queue); !r) co_return r;
     if (auto r = check_receipts(receipts); !r) co_return r;
-    if (auto r = check_duration("delay", delay); !r) co_return r;
+    if (auto r = check_delay(delay); !r) co_return r;
     auto job = [this, queue = std::move(queue), receipts = std::move(receipts), delay, deadline] {
       return nack_deliveries(*link_, leases_, queue, receipts, delay, deadline);
     };
@@ -113,9 +114,19 @@ class NatsBus final : public Bus {
                                        std::chrono::milliseconds visibility, Deadline deadline) override {
     if (auto r = check_name("queue", queue); !r) co_return r;
     if (auto r = check_receipts(receipts); !r) co_return r;
-    if (auto r = check_duration("visibility", visibility); !r) co_return r;
+    if (auto r = check_visibility(visibility); !r) co_return r;
     auto job = [this, queue = std::move(queue), receipts = std::move(receipts), visibility, deadline] {
       return extend_deliveries(*link_, leases_, queue, receipts, visibility, deadline);
+    };
+    co_return co_await call(std::move(job), deadline);
+  }
+
+  asio::awaitable<Result<std::vector<QueueMessage>>> peek(std::string queue, std::size_t limit,
+                                                          Deadline deadline) override {
+    if (auto r = check_name("queue", queue); !r) co_return r.error();
+    limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
+    auto job = [this, queue = std::move(queue), limit, deadline] {
+      return peek_messages(*link_, queue, limit, deadline);
     };
     co_return co_await call(std::move(job), deadline);
   }
@@ -123,7 +134,7 @@ class NatsBus final : public Bus {
   asio::awaitable<Result<std::vector<QueueMessage>>> dead_letters(std::string queue, std::size_t limit,
                                                                   Deadline deadline) override {
     if (auto r = check_name("queue", queue); !r) co_return r.error();
-    if (auto r = check_limit(limit); !r) co_return r.error();
+    limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
     auto job = [this, queue = std::move(queue), limit, deadline] {
       return peek_dead_letters(*link_, queue, limit, deadline);
     };
@@ -133,7 +144,7 @@ class NatsBus final : public Bus {
   asio::awaitable<Result<std::size_t>> redrive(std::string queue, std::size_t limit,
                                                Deadline deadline) override {
     if (auto r = check_name("queue", queue); !r) co_return r.error();
-    if (auto r = check_limit(limit); !r) co_return r.error();
+    limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
     auto job = [this, queue = std::move(queue), limit, deadline] {
       return redrive_dead_letters(*link_, queue, limit, deadline);
     };

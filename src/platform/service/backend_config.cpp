@@ -1,5 +1,6 @@
 #include "platform/service/backend_config.h"
 
+#include "platform/bus/embedded_bus.h"
 #include "platform/config/map_reader.h"
 
 #include <filesystem>
@@ -38,6 +39,23 @@ void read_cache_config(config::MapReader& r, CacheConfig& c) {
         .field("connect_timeout", c.redis_connect_timeout, 10 * kMs, milliseconds(60'000))
         .field("command_timeout", c.redis_command_timeout, kMs, milliseconds(60'000))
         .field("key_prefix", c.redis_key_prefix);
+  });
+}
+
+void read_bus_client_config(config::MapReader& r, BusClientConfig& c) {
+  r.one_of("backend", c.backend, {"embedded", "none"});
+  r.field("connect_timeout", c.connect_timeout, 10 * kMs, milliseconds(60'000));
+  r.section("relay", [&](config::MapReader& s) {
+    s.field("batch", c.relay_batch, 1, 500)
+        .field("poll_interval", c.relay_poll_interval, 10 * kMs, milliseconds(60'000))
+        .field("lease_ttl", c.relay_lease_ttl, milliseconds(1000), milliseconds(600'000));
+  });
+  r.section("retention", [&](config::MapReader& s) {
+    const milliseconds year{std::chrono::hours(24 * 365)};
+    s.field("outbox_sent", c.retention_outbox_sent, milliseconds(60'000), year)
+        .field("inbox", c.retention_inbox, milliseconds(60'000), year)
+        .field("idempotency", c.retention_idempotency, milliseconds(60'000), year)
+        .field("interval", c.retention_interval, milliseconds(100), milliseconds(3'600'000));
   });
 }
 
@@ -84,6 +102,21 @@ std::unique_ptr<cache::Cache> open_cache(const CacheConfig& config) {
   }
   return cache::make_memory_cache(
       {.max_entries = config.memory_max_entries, .max_bytes = config.memory_max_bytes});
+}
+
+}  // namespace cafe::service
+
+namespace cafe::service {
+
+Result<std::unique_ptr<bus::Bus>> open_bus(const BusClientConfig& config, const BusPeers& peers) {
+  if (peers.embedded_addresses.empty())
+    return Error::invalid("the embedded bus needs its address: set peers.bus.addresses");
+  return bus::open_embedded_bus({.addresses = peers.embedded_addresses,
+                                 .caller = peers.caller,
+                                 .admin_token = peers.admin_token,
+                                 .connect_timeout = config.connect_timeout,
+                                 .max_connections = 64,
+                                 .metrics = peers.metrics});
 }
 
 }  // namespace cafe::service

@@ -13,9 +13,16 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cafe::config {
 class MapReader;
+}
+namespace cafe::bus {
+class Bus;
+}
+namespace prometheus {
+class Registry;
 }
 
 namespace cafe::service {
@@ -46,13 +53,40 @@ struct CacheConfig {
   std::string redis_key_prefix = "cloudcafe:";
 };
 
-// Read the keys of a `store:` / `cache:` mapping (the caller opens the section).
+// Which bus a service's queues and streams live on (`<service>.bus`). The
+// embedded bus process is found like any other service: `peers.bus`.
+struct BusClientConfig {
+  // none: this deployment runs the service without a bus (it must then
+  // work without one: ServiceContext::has_bus()).
+  std::string backend = "embedded";  // embedded | none
+  milliseconds connect_timeout{300};
+  // The outbox relay (services that keep an outbox).
+  std::size_t relay_batch = 100;
+  milliseconds relay_poll_interval{250};
+  milliseconds relay_lease_ttl{15'000};
+  // How long the outbox, inbox and idempotency rows are kept (`retention:`).
+  milliseconds retention_outbox_sent{std::chrono::hours(72)};
+  milliseconds retention_inbox{std::chrono::hours(24 * 15)};
+  milliseconds retention_idempotency{std::chrono::hours(24)};
+  milliseconds retention_interval{60'000};
+};
+
+// Read the keys of a `store:` / `cache:` / `bus:` mapping (the caller opens the section).
 void read_sql_config(config::MapReader& reader, SqlConfig& config);
 void read_cache_config(config::MapReader& reader, CacheConfig& config);
+void read_bus_client_config(config::MapReader& reader, BusClientConfig& config);
 
 // SQLite at `sqlite_path` or `<data_dir>/<service>.db`, or PostgreSQL.
 Result<std::unique_ptr<sql::Database>> open_database(const SqlConfig& config, const std::string& data_dir,
                                                      const std::string& service);
 std::unique_ptr<cache::Cache> open_cache(const CacheConfig& config);
+
+struct BusPeers {
+  std::vector<std::string> embedded_addresses;  // peers.bus
+  std::string caller;                           // the service's name, for client metrics
+  std::string admin_token;                      // for the bus's admin calls (depths, dead letters)
+  prometheus::Registry* metrics = nullptr;
+};
+Result<std::unique_ptr<bus::Bus>> open_bus(const BusClientConfig& config, const BusPeers& peers);
 
 }  // namespace cafe::service

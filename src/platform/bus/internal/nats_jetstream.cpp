@@ -141,35 +141,39 @@ Result<std::optional<std::string>> last_value(NatsLink& link, const std::string&
       std::string(natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw))));
 }
 
+Result<std::optional<Delivery>> next_stored(NatsLink& link, const std::string& stream,
+                                            const std::string& subject, std::uint64_t from,
+                                            Deadline deadline) {
+  jsOptions o = api_options(deadline);
+  jsDirectGetMsgOptions get;
+  jsDirectGetMsgOptions_Init(&get);
+  get.Sequence = from;
+  get.NextBySubject = subject.c_str();
+  natsMsg* raw = nullptr;
+  const natsStatus s = js_DirectGetMsg(&raw, link.jetstream(), stream.c_str(), &o, &get);
+  MsgPtr found(raw);
+  if (s == NATS_NOT_FOUND) return std::optional<Delivery>();
+  if (s != NATS_OK) return nats_error(s, 0, "read " + stream + " by sequence", deadline);
+  return std::optional<Delivery>(read_stored(raw));
+}
+
 Result<std::uint64_t> sequence_at_time(NatsLink& link, const std::string& stream, const std::string& subject,
                                        std::int64_t time_ms, Deadline deadline) {
   auto info = stream_info(link, stream, deadline);
   if (!info) return info.error();
-  const std::int64_t wanted = time_ms * 1'000'000;
-  // Every message before `lo` is older than wanted; the first message at
-  // or after `hi`, if there is one, is not.
+  // Every message before `lo` is older than `time_ms`; the first message
+  // at or after `hi`, if there is one, is not.
   std::uint64_t lo = std::max<std::uint64_t>(1, (*info)->State.FirstSeq);
   std::uint64_t hi = (*info)->State.LastSeq + 1;
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo) / 2;
-    jsOptions o = api_options(deadline);
-    jsDirectGetMsgOptions get;
-    jsDirectGetMsgOptions_Init(&get);
-    get.Sequence = mid;
-    get.NextBySubject = subject.c_str();
-    natsMsg* raw = nullptr;
-    const natsStatus s = js_DirectGetMsg(&raw, link.jetstream(), stream.c_str(), &o, &get);
-    MsgPtr found(raw);
-    if (s == NATS_NOT_FOUND) {  // nothing from mid on (dropped meanwhile)
-      hi = mid;
-      continue;
-    }
-    if (s != NATS_OK) return nats_error(s, 0, "find a time in " + stream, deadline);
-    // `found` is the first message at or after mid: none lies between.
-    if (natsMsg_GetTime(raw) >= wanted) {
+    auto found = next_stored(link, stream, subject, mid, deadline);
+    if (!found) return found.error();
+    // The first message at or after `mid`: none lies between the two.
+    if (!*found || (*found)->stored_at_ms >= time_ms) {
       hi = mid;
     } else {
-      lo = natsMsg_GetSequence(raw) + 1;
+      lo = (*found)->sequence + 1;
     }
   }
   return lo;

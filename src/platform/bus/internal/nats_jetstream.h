@@ -41,6 +41,12 @@ Result<void> delete_message(NatsLink& link, const std::string& stream, std::uint
 Result<std::optional<std::string>> last_value(NatsLink& link, const std::string& stream,
                                               const std::string& subject, Deadline deadline);
 
+// The first message of `stream` on `subject` at or after sequence `from`
+// (a direct get: the stream must allow them); nullopt when there is none.
+Result<std::optional<Delivery>> next_stored(NatsLink& link, const std::string& stream,
+                                            const std::string& subject, std::uint64_t from,
+                                            Deadline deadline);
+
 // The first sequence of `stream` stored at or after `time_ms` (Unix ms),
 // one past the last when there is none. A binary search over direct gets
 // (the stream must allow them): nats-server 2.9.10's own start-by-time

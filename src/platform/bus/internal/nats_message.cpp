@@ -21,6 +21,18 @@ std::optional<T> number_header(natsMsg* message, const char* name) {
   return value;
 }
 
+// The body and our headers; the caller adds where it came from.
+Delivery read_content(natsMsg* message) {
+  Delivery d;
+  d.body.assign(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)));
+  d.id = header(message, kIdHeader);
+  d.key = header(message, kKeyHeader);
+  d.sent_at_ms = number_header<std::int64_t>(message, kSentAtHeader);
+  d.not_before_ms = number_header<std::int64_t>(message, kNotBeforeHeader);
+  d.receives = number_header<std::uint32_t>(message, kReceivesHeader);
+  return d;
+}
+
 }  // namespace
 
 std::int64_t unix_now_ms() {
@@ -59,17 +71,18 @@ Result<Delivery> read_delivery(natsMsg* message) {
     return Error::internal("nats: a delivery without JetStream metadata");
   }
   MetaDataPtr meta(raw);
-  Delivery d;
-  d.body.assign(natsMsg_GetData(message), static_cast<std::size_t>(natsMsg_GetDataLength(message)));
-  d.id = header(message, kIdHeader);
-  d.key = header(message, kKeyHeader);
+  Delivery d = read_content(message);
   if (const char* reply = natsMsg_GetReply(message)) d.ack_subject = reply;
   d.sequence = meta->Sequence.Stream;
   d.delivered = meta->NumDelivered;
   d.stored_at_ms = meta->Timestamp / 1'000'000;
-  d.sent_at_ms = number_header<std::int64_t>(message, kSentAtHeader);
-  d.not_before_ms = number_header<std::int64_t>(message, kNotBeforeHeader);
-  d.receives = number_header<std::uint32_t>(message, kReceivesHeader);
+  return d;
+}
+
+Delivery read_stored(natsMsg* message) {
+  Delivery d = read_content(message);
+  d.sequence = natsMsg_GetSequence(message);
+  d.stored_at_ms = natsMsg_GetTime(message) / 1'000'000;
   return d;
 }
 

@@ -34,7 +34,7 @@ struct Published {
 // Publishes and waits (until `deadline`) for the stream to store it.
 Result<Published> publish(NatsLink& link, const Outgoing& message, Deadline deadline);
 
-// One message as a pull consumer delivered it.
+// One message as a pull consumer delivered it, or as the stream holds it.
 struct Delivery {
   std::string body;
   std::string id;           // Cafe-Id
@@ -50,6 +50,10 @@ struct Delivery {
 
 // kInternal when the message is not a JetStream delivery.
 Result<Delivery> read_delivery(natsMsg* message);
+
+// A message read from the stream by sequence (a direct get): no ack
+// subject, no delivery count.
+Delivery read_stored(natsMsg* message);
 
 // Unix milliseconds now, on the system clock (what the stream's times are
 // compared with).

@@ -49,6 +49,7 @@ Result<void> declare_queue(NatsLink& link, const std::string& queue, const Queue
   work.MaxMsgs = clamp_to_int64(options.max_messages);
   work.MaxBytes = byte_backstop(options.max_bytes);
   work.Duplicates = nanos(kDedupeWindow);
+  work.AllowDirect = true;  // peek: read by sequence without delivering
   if (auto r = put_stream(link, work, deadline); !r) return r;
 
   const std::string dead_name = dead_letter_stream(queue);

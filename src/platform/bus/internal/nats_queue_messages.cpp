@@ -5,6 +5,7 @@
 #include "platform/bus/internal/nats_names.h"
 #include "platform/bus/internal/nats_queue_admin.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace cafe::bus::internal {
@@ -120,6 +121,29 @@ Result<void> extend_deliveries(NatsLink& link, LeaseBook& leases, const std::str
     if (h) return ok();
   }
   return queue_exists(link, queue, deadline);
+}
+
+Result<std::vector<QueueMessage>> peek_messages(NatsLink& link, const std::string& queue, std::size_t limit,
+                                                Deadline deadline) {
+  const std::string stream = queue_stream(queue);
+  const std::string subject = queue_subject(queue);
+  auto info = stream_info(link, stream, deadline);
+  if (!info) return info.error();
+  std::vector<QueueMessage> out;
+  std::uint64_t next = std::max<std::uint64_t>(1, (*info)->State.FirstSeq);
+  while (out.size() < limit && next <= (*info)->State.LastSeq) {
+    auto found = next_stored(link, stream, subject, next, deadline);
+    if (!found) return found.error();
+    if (!*found) break;
+    Delivery& d = **found;
+    next = d.sequence + 1;
+    out.push_back(QueueMessage{.id = std::move(d.id),
+                               .receipt = {},
+                               .body = std::move(d.body),
+                               .receive_count = 0,
+                               .sent_at_ms = d.sent_at_ms.value_or(d.stored_at_ms)});
+  }
+  return out;
 }
 
 Result<std::vector<QueueMessage>> peek_dead_letters(NatsLink& link, const std::string& queue,

@@ -31,6 +31,13 @@ Result<void> extend_deliveries(NatsLink& link, LeaseBook& leases, const std::str
                                const std::vector<std::string>& receipts, std::chrono::milliseconds visibility,
                                Deadline deadline);
 
+// Up to `limit` messages of the queue, oldest first, read from the stream
+// by sequence (no delivery: nothing changes). JetStream keeps a message's
+// delivery count on the consumer, out of reach without delivering it: the
+// receive count is 0.
+Result<std::vector<QueueMessage>> peek_messages(NatsLink& link, const std::string& queue, std::size_t limit,
+                                                Deadline deadline);
+
 Result<std::vector<QueueMessage>> peek_dead_letters(NatsLink& link, const std::string& queue,
                                                     std::size_t limit, Deadline deadline);
 

@@ -6,6 +6,11 @@
 
 namespace cafe::bus::testing {
 
+test::CoroRunner& io_thread() {
+  static test::CoroRunner runner;
+  return runner;
+}
+
 std::int64_t unix_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -6,10 +6,10 @@
 
 #include "platform/bus/bus.h"
 #include "support/bus_backends.h"
+#include "support/coro_runner.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
@@ -24,13 +24,15 @@ namespace cafe::bus::testing {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// Runs one awaitable to completion on a private io_context.
+// The I/O thread every case's coroutines run on, as a service's run on
+// its own: one for the whole executable, since a bus client may keep
+// state per I/O thread and close it there.
+test::CoroRunner& io_thread();
+
+// Runs one awaitable to completion on the I/O thread.
 template <class T>
 T run(boost::asio::awaitable<T> op) {
-  boost::asio::io_context io;
-  auto result = boost::asio::co_spawn(io, std::move(op), boost::asio::use_future);
-  io.run();
-  return result.get();
+  return io_thread()(std::move(op));
 }
 
 inline Deadline soon(std::chrono::milliseconds budget = 10s) {

@@ -171,5 +171,27 @@ TEST(NatsBus, RefusesAReceiveWhenItHoldsAsManyDeliveriesAsItMay) {
   bus->close();
 }
 
+// Not in the conformance suite: the contract says calls after close()
+// fail, not that close() ends a call already waiting.
+TEST(NatsBus, CloseEndsALongPollAtOnce) {
+  auto* server = test::NatsServer::start_or_skip();
+  if (server == nullptr) return;
+  auto bus = open_on(*server);
+  ASSERT_NE(bus, nullptr);
+  const std::string q = "closing-" + std::to_string(getpid());
+  ASSERT_TRUE(run(bus->declare_queue(q, {}, soon())));
+  ASSERT_TRUE(run(bus->receive(q, up_to(1), soon())));  // the queue's receiving side is up
+  Result<std::vector<QueueMessage>> polled = Error::internal("not run");
+  std::thread poller([&] { polled = run(bus->receive(q, up_to(1, 20s), soon(30s))); });
+  // No event says "the poll is waiting now": give it time to get there.
+  std::this_thread::sleep_for(300ms);
+  const auto closing = Clock::now();
+  bus->close();
+  poller.join();
+  EXPECT_LT(since(closing), 2000ms);
+  ASSERT_FALSE(polled);
+  EXPECT_EQ(polled.error().code, ErrorCode::kUnavailable) << outcome(polled);
+}
+
 }  // namespace
 }  // namespace cafe::bus::testing

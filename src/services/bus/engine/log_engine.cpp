@@ -1,0 +1,636 @@
+#include "services/bus/engine/log_engine.h"
+
+#include "platform/bus/validate.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
+
+namespace cafe::bus::engine {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+// A long poll answers this long before its caller's deadline, so the empty
+// answer still arrives in time.
+constexpr milliseconds kAnswerMargin{50};
+
+struct Statement {
+  std::string sql;
+  std::vector<sql::Value> params;
+};
+
+sql::Value integer(std::int64_t v) { return sql::Value(v); }
+
+// Many rows per statement (the bus writes tens of thousands a second), in
+// chunks of 64, 16, 4 or 1 rows so that few distinct texts reach the
+// statement cache: head + row + "," + row ... + tail, after `lead` params.
+void add_rows(std::vector<Statement>& out, std::string_view head, std::string_view row, std::string_view tail,
+              std::size_t per_row, const std::vector<sql::Value>& lead, std::vector<sql::Value> rows) {
+  const std::size_t count = rows.size() / per_row;
+  std::size_t done = 0;
+  while (done < count) {
+    const std::size_t left = count - done;
+    const std::size_t n = left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;
+    Statement st;
+    st.sql.reserve(head.size() + n * (row.size() + 1) + tail.size());
+    st.sql.append(head);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) st.sql.push_back(',');
+      st.sql.append(row);
+    }
+    st.sql.append(tail);
+    st.params.reserve(lead.size() + n * per_row);
+    st.params.insert(st.params.end(), lead.begin(), lead.end());
+    for (std::size_t k = done * per_row; k < (done + n) * per_row; ++k) st.params.push_back(std::move(rows[k]));
+    out.push_back(std::move(st));
+    done += n;
+  }
+}
+
+// "UPDATE bus_messages SET <set> WHERE seq IN (...)" for `seqs`.
+void update_messages(std::vector<Statement>& out, std::string_view set, std::vector<sql::Value> lead,
+                     const std::vector<std::int64_t>& seqs) {
+  std::vector<sql::Value> keys;
+  keys.reserve(seqs.size());
+  for (auto seq : seqs) keys.push_back(integer(seq));
+  const std::string head = "UPDATE bus_messages SET " + std::string(set) + " WHERE seq IN (";
+  add_rows(out, head, "?", ")", 1, lead, std::move(keys));
+}
+
+void delete_messages(std::vector<Statement>& out, const std::vector<std::int64_t>& seqs) {
+  std::vector<sql::Value> keys;
+  keys.reserve(seqs.size());
+  for (auto seq : seqs) keys.push_back(integer(seq));
+  add_rows(out, "DELETE FROM bus_messages WHERE seq IN (", "?", ")", 1, {}, std::move(keys));
+}
+
+std::vector<std::int64_t> seqs_of(const std::vector<StoredMessage>& messages) {
+  std::vector<std::int64_t> out;
+  out.reserve(messages.size());
+  for (const auto& m : messages) out.push_back(m.seq);
+  return out;
+}
+
+// Every statement in one transaction; the database groups concurrent ones
+// into one commit.
+asio::awaitable<Result<void>> write(sql::Database& db, std::vector<Statement> statements, Deadline deadline) {
+  if (statements.empty()) co_return Result<void>{};
+  auto shared = std::make_shared<std::vector<Statement>>(std::move(statements));
+  sql::TransactionBody body = [shared](sql::Transaction& t) -> Result<void> {
+    for (const auto& st : *shared) {
+      auto done = t.execute(st.sql, st.params);
+      if (!done) return done.error();
+    }
+    return {};
+  };
+  co_return co_await db.transact(std::move(body), deadline);
+}
+
+std::int64_t system_now_ms() {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+struct LogEngine::Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+};
+
+void LogEngine::Waiters::wake_all() {
+  for (auto& w : parked) asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  parked.clear();
+}
+
+LogEngine::LogEngine(sql::Database& db, EngineOptions options) : db_(db), options_(std::move(options)) {
+  if (!options_.now_ms) options_.now_ms = system_now_ms;
+}
+
+LogEngine::~LogEngine() { close(); }
+
+void LogEngine::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  for (auto& [name, q] : queues_) q->waiters.wake_all();
+  for (auto& [name, s] : streams_) s->waiters.wake_all();
+}
+
+Result<LogEngine::Queue*> LogEngine::find_queue(const std::string& name) {
+  if (closed_) return Error::unavailable("the bus is shutting down");
+  auto it = queues_.find(name);
+  if (it == queues_.end()) return Error::not_found("no queue named " + name);
+  return it->second.get();
+}
+
+Result<LogEngine::Stream*> LogEngine::find_stream(const std::string& name) {
+  if (closed_) return Error::unavailable("the bus is shutting down");
+  auto it = streams_.find(name);
+  if (it == streams_.end()) return Error::not_found("no stream named " + name);
+  return it->second.get();
+}
+
+Result<void> LogEngine::load() {
+  asio::io_context ctx;
+  auto loaded = asio::co_spawn(
+      ctx,
+      [this]() -> asio::awaitable<Result<void>> {
+        const Deadline deadline = Deadline::after(std::chrono::seconds(60));
+        auto queues = co_await db_.query(
+            "SELECT name, visibility_ms, max_receives, max_messages, max_bytes, dead_retention_ms FROM bus_queues", {},
+            deadline);
+        if (!queues) co_return queues.error();
+        for (const auto& row : queues->rows) {
+          sql::RowReader r(row);
+          std::string name = r.text();
+          QueueOptions o;
+          o.visibility = milliseconds(r.integer());
+          o.max_receives = static_cast<std::uint32_t>(r.integer());
+          o.max_messages = static_cast<std::size_t>(r.integer());
+          o.max_bytes = static_cast<std::size_t>(r.integer());
+          o.dead_letter_retention = std::chrono::duration_cast<std::chrono::hours>(milliseconds(r.integer()));
+          if (auto s = r.status(); !s) co_return s.error();
+          queues_.emplace(std::move(name), std::make_unique<Queue>(o));
+        }
+        auto messages = co_await db_.query(
+            "SELECT seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead FROM bus_messages "
+            "ORDER BY seq",
+            {}, deadline);
+        if (!messages) co_return messages.error();
+        for (const auto& row : messages->rows) {
+          sql::RowReader r(row);
+          StoredMessage m;
+          m.seq = r.integer();
+          std::string queue = r.text();
+          m.id = r.text();
+          m.body = r.text();
+          m.sent_at_ms = r.integer();
+          m.visible_at_ms = r.integer();
+          m.receive_count = static_cast<std::uint32_t>(r.integer());
+          m.dead = r.boolean();
+          if (auto s = r.status(); !s) co_return s.error();
+          next_seq_ = std::max(next_seq_, m.seq + 1);
+          if (auto it = queues_.find(queue); it != queues_.end()) it->second->state.restore(std::move(m));
+        }
+        auto streams = co_await db_.query("SELECT name, max_age_ms, max_bytes FROM bus_streams", {}, deadline);
+        if (!streams) co_return streams.error();
+        for (const auto& row : streams->rows) {
+          sql::RowReader r(row);
+          std::string name = r.text();
+          StreamOptions o;
+          o.max_age = milliseconds(r.integer());
+          o.max_bytes = static_cast<std::size_t>(r.integer());
+          if (auto s = r.status(); !s) co_return s.error();
+          streams_.emplace(std::move(name), std::make_unique<Stream>(o));
+        }
+        auto records = co_await db_.query(
+            "SELECT stream, record_offset, partition_key, record_id, body, appended_at_ms FROM bus_records "
+            "ORDER BY stream, record_offset",
+            {}, deadline);
+        if (!records) co_return records.error();
+        for (const auto& row : records->rows) {
+          sql::RowReader r(row);
+          std::string stream = r.text();
+          StreamRecord rec;
+          rec.offset = static_cast<std::uint64_t>(r.integer());
+          rec.partition_key = r.text();
+          rec.id = r.text();
+          rec.body = r.text();
+          rec.appended_at_ms = r.integer();
+          if (auto s = r.status(); !s) co_return s.error();
+          if (auto it = streams_.find(stream); it != streams_.end()) it->second->state.restore(std::move(rec));
+        }
+        auto groups = co_await db_.query("SELECT stream, group_name, committed_offset FROM bus_groups", {}, deadline);
+        if (!groups) co_return groups.error();
+        for (const auto& row : groups->rows) {
+          sql::RowReader r(row);
+          std::string stream = r.text();
+          std::string group = r.text();
+          const auto offset = static_cast<std::uint64_t>(r.integer());
+          if (auto s = r.status(); !s) co_return s.error();
+          if (auto it = streams_.find(stream); it != streams_.end())
+            it->second->state.restore_group(std::move(group), offset);
+        }
+        co_return Result<void>{};
+      },
+      asio::use_future);
+  ctx.run();
+  return loaded.get();
+}
+
+asio::awaitable<Result<void>> LogEngine::park(Waiters& waiters, std::int64_t until_ms) {
+  // Called with mutex_ held; returns with it released.
+  auto executor = co_await asio::this_coro::executor;
+  auto waiter = std::make_shared<Waiter>(executor);
+  if (waiters.parked.size() >= options_.max_waiters) {
+    mutex_.unlock();
+    co_return Error::make(ErrorCode::kResourceExhausted, "too many callers are waiting on this queue or stream");
+  }
+  waiters.parked.push_back(waiter);
+  const std::int64_t wait_ms = std::max<std::int64_t>(0, until_ms - now_ms());
+  waiter->timer.expires_after(milliseconds(wait_ms));
+  mutex_.unlock();
+  boost::system::error_code ec;
+  co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  std::lock_guard lock(mutex_);
+  std::erase(waiters.parked, waiter);
+  if (closed_) co_return Error::unavailable("the bus is shutting down");
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> LogEngine::declare_queue(std::string queue, QueueOptions options, Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_queue_options(options); !v) co_return v.error();
+  std::vector<Statement> upsert;
+  upsert.push_back(
+      {"INSERT INTO bus_queues (name, visibility_ms, max_receives, max_messages, max_bytes, dead_retention_ms) "
+       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET visibility_ms = excluded.visibility_ms, "
+       "max_receives = excluded.max_receives, max_messages = excluded.max_messages, "
+       "max_bytes = excluded.max_bytes, dead_retention_ms = excluded.dead_retention_ms",
+       {queue, integer(options.visibility.count()), integer(options.max_receives),
+        integer(static_cast<std::int64_t>(options.max_messages)), integer(static_cast<std::int64_t>(options.max_bytes)),
+        integer(std::chrono::duration_cast<milliseconds>(options.dead_letter_retention).count())}});
+  auto written = co_await write(db_, std::move(upsert), deadline);
+  if (!written) co_return written.error();
+  std::lock_guard lock(mutex_);
+  if (auto it = queues_.find(queue); it != queues_.end())
+    it->second->state.set_options(options);
+  else
+    queues_.emplace(std::move(queue), std::make_unique<Queue>(options));
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> LogEngine::declare_stream(std::string stream, StreamOptions options,
+                                                        Deadline deadline) {
+  if (auto v = check_name("stream", stream); !v) co_return v.error();
+  if (auto v = check_stream_options(options); !v) co_return v.error();
+  std::vector<Statement> upsert;
+  upsert.push_back({"INSERT INTO bus_streams (name, max_age_ms, max_bytes) VALUES (?, ?, ?) ON CONFLICT (name) "
+                    "DO UPDATE SET max_age_ms = excluded.max_age_ms, max_bytes = excluded.max_bytes",
+                    {stream, integer(options.max_age.count()), integer(static_cast<std::int64_t>(options.max_bytes))}});
+  auto written = co_await write(db_, std::move(upsert), deadline);
+  if (!written) co_return written.error();
+  std::lock_guard lock(mutex_);
+  if (auto it = streams_.find(stream); it != streams_.end())
+    it->second->state.set_options(options);
+  else
+    streams_.emplace(std::move(stream), std::make_unique<Stream>(options));
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<void>> LogEngine::send(std::string queue, std::vector<OutgoingMessage> messages,
+                                              Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_messages(messages); !v) co_return v.error();
+  std::vector<StoredMessage> stored;
+  std::vector<Statement> inserts;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = find_queue(queue);
+    if (!q) co_return q.error();
+    std::size_t bytes = 0;
+    for (const auto& m : messages) bytes += m.body.size();
+    if (auto admitted = (*q)->state.admit(messages.size(), bytes); !admitted) co_return admitted.error();
+    const std::int64_t now = now_ms();
+    stored.reserve(messages.size());
+    std::vector<sql::Value> rows;
+    rows.reserve(messages.size() * 6);
+    for (auto& m : messages) {
+      StoredMessage s{next_seq_++, std::move(m.id), std::move(m.body), now, now + m.delay.count(), 0, false};
+      rows.insert(rows.end(), {integer(s.seq), queue, s.id, s.body, integer(s.sent_at_ms), integer(s.visible_at_ms)});
+      stored.push_back(std::move(s));
+    }
+    add_rows(inserts,
+             "INSERT INTO bus_messages (seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead) "
+             "VALUES ",
+             "(?, ?, ?, ?, ?, ?, 0, 0)", "", 6, {}, std::move(rows));
+  }
+  auto written = co_await write(db_, std::move(inserts), deadline);
+  if (!written) co_return written.error();
+  std::lock_guard lock(mutex_);
+  auto q = find_queue(queue);
+  if (!q) co_return Result<void>{};  // stored; the queue was closed meanwhile
+  (*q)->totals.sent += stored.size();
+  for (auto& s : stored) (*q)->state.add(std::move(s));
+  (*q)->waiters.wake_all();
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::receive(std::string queue, ReceiveOptions options,
+                                                                      Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_receive(options); !v) co_return v.error();
+  const std::int64_t started = now_ms();
+  const std::int64_t answer_by = started + std::max<std::int64_t>(0, (deadline.remaining() - kAnswerMargin).count());
+  const std::int64_t wait_until = std::min(started + options.wait.count(), answer_by);
+  while (true) {
+    mutex_.lock();
+    auto q = find_queue(queue);
+    if (!q) {
+      mutex_.unlock();
+      co_return q.error();
+    }
+    QueueState& state = (*q)->state;
+    const std::int64_t now = now_ms();
+    const auto visibility = options.visibility.value_or(state.options().visibility).count();
+    ReceiveOutcome outcome = state.receive(now, options.max_messages, visibility);
+    (*q)->totals.received += outcome.delivered.size();
+    (*q)->totals.dead_lettered += outcome.dead_lettered.size();
+    if (!outcome.delivered.empty() || !outcome.dead_lettered.empty() || now >= wait_until) {
+      mutex_.unlock();
+      // One receive hides every message it hands out until the same time.
+      std::vector<Statement> updates;
+      if (!outcome.updated.empty())
+        update_messages(updates, "visible_at_ms = ?, receive_count = receive_count + 1",
+                        {integer(outcome.updated.front().visible_at_ms)}, seqs_of(outcome.updated));
+      if (!outcome.dead_lettered.empty()) update_messages(updates, "dead = 1", {}, outcome.dead_lettered);
+      auto written = co_await write(db_, std::move(updates), deadline);
+      if (!written) co_return written.error();
+      if (!outcome.delivered.empty() || now >= wait_until) co_return std::move(outcome.delivered);
+      continue;  // only dead letters moved: look again
+    }
+    const std::int64_t until = std::min(wait_until, state.next_visible_at(now).value_or(wait_until));
+    auto parked = co_await park((*q)->waiters, until);
+    if (!parked) co_return parked.error();
+  }
+}
+
+asio::awaitable<Result<void>> LogEngine::ack(std::string queue, std::vector<std::string> receipts,
+                                             Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_receipts(receipts); !v) co_return v.error();
+  std::vector<Statement> deletes;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = find_queue(queue);
+    if (!q) co_return q.error();
+    auto acked = (*q)->state.ack(receipts);
+    (*q)->totals.acked += acked.size();
+    delete_messages(deletes, acked);
+  }
+  co_return co_await write(db_, std::move(deletes), deadline);
+}
+
+asio::awaitable<Result<void>> LogEngine::nack(std::string queue, std::vector<std::string> receipts,
+                                              milliseconds delay, Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_receipts(receipts); !v) co_return v.error();
+  if (auto v = check_delay(delay); !v) co_return v.error();
+  std::vector<Statement> updates;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = find_queue(queue);
+    if (!q) co_return q.error();
+    const std::int64_t visible_at = now_ms() + delay.count();
+    update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
+                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
+    if (delay.count() == 0) (*q)->waiters.wake_all();
+  }
+  co_return co_await write(db_, std::move(updates), deadline);
+}
+
+asio::awaitable<Result<void>> LogEngine::extend(std::string queue, std::vector<std::string> receipts,
+                                                milliseconds visibility, Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_receipts(receipts); !v) co_return v.error();
+  if (auto v = check_visibility(visibility); !v) co_return v.error();
+  std::vector<Statement> updates;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = find_queue(queue);
+    if (!q) co_return q.error();
+    const std::int64_t visible_at = now_ms() + visibility.count();
+    update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
+                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
+  }
+  co_return co_await write(db_, std::move(updates), deadline);
+}
+
+asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::peek(std::string queue, std::size_t limit,
+                                                                   Deadline deadline) {
+  (void)deadline;
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  std::lock_guard lock(mutex_);
+  auto q = find_queue(queue);
+  if (!q) co_return q.error();
+  co_return (*q)->state.peek(std::min(limit, kMaxBatch));
+}
+
+asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::dead_letters(std::string queue, std::size_t limit,
+                                                                           Deadline deadline) {
+  (void)deadline;
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  std::lock_guard lock(mutex_);
+  auto q = find_queue(queue);
+  if (!q) co_return q.error();
+  co_return (*q)->state.dead_letters(std::min(limit, kMaxBatch));
+}
+
+asio::awaitable<Result<std::size_t>> LogEngine::redrive(std::string queue, std::size_t limit, Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  std::vector<Statement> updates;
+  std::size_t moved = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = find_queue(queue);
+    if (!q) co_return q.error();
+    const std::int64_t now = now_ms();
+    auto redriven = (*q)->state.redrive(std::min(limit, kMaxBatch), now);
+    moved = redriven.size();
+    (*q)->totals.redriven += moved;
+    update_messages(updates, "dead = 0, receive_count = 0, visible_at_ms = ?", {integer(now)}, seqs_of(redriven));
+    (*q)->waiters.wake_all();
+  }
+  auto written = co_await write(db_, std::move(updates), deadline);
+  if (!written) co_return written.error();
+  co_return moved;
+}
+
+asio::awaitable<Result<std::size_t>> LogEngine::purge(std::string queue, Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto q = find_queue(queue);
+    if (!q) co_return q.error();
+    dropped = (*q)->state.purge();
+  }
+  std::vector<Statement> del;
+  del.push_back({"DELETE FROM bus_messages WHERE queue = ?", {queue}});
+  auto written = co_await write(db_, std::move(del), deadline);
+  if (!written) co_return written.error();
+  co_return dropped;
+}
+
+asio::awaitable<Result<std::vector<std::uint64_t>>> LogEngine::append(std::string stream,
+                                                                      std::vector<StreamEntry> entries,
+                                                                      Deadline deadline) {
+  if (auto v = check_name("stream", stream); !v) co_return v.error();
+  if (auto v = check_entries(entries); !v) co_return v.error();
+  std::vector<StreamRecord> records;
+  std::vector<Statement> inserts;
+  {
+    std::lock_guard lock(mutex_);
+    auto s = find_stream(stream);
+    if (!s) co_return s.error();
+    records = (*s)->state.reserve(std::move(entries), now_ms());
+  }
+  std::vector<sql::Value> rows;
+  rows.reserve(records.size() * 6);
+  for (const auto& r : records)
+    rows.insert(rows.end(), {stream, integer(static_cast<std::int64_t>(r.offset)), r.partition_key, r.id, r.body,
+                             integer(r.appended_at_ms)});
+  add_rows(inserts,
+           "INSERT INTO bus_records (stream, record_offset, partition_key, record_id, body, appended_at_ms) VALUES ",
+           "(?, ?, ?, ?, ?, ?)", "", 6, {}, std::move(rows));
+  std::vector<std::uint64_t> offsets;
+  offsets.reserve(records.size());
+  for (const auto& r : records) offsets.push_back(r.offset);
+  const std::uint64_t first = offsets.front();
+  auto written = co_await write(db_, std::move(inserts), deadline);
+  std::lock_guard lock(mutex_);
+  auto s = find_stream(stream);
+  if (s) {
+    const bool readable =
+        (*s)->state.complete(first, written ? std::optional(std::move(records)) : std::nullopt);
+    if (written) (*s)->appended += offsets.size();
+    if (readable) {
+      (*s)->state.apply_retention(now_ms());
+      (*s)->waiters.wake_all();
+    }
+  }
+  if (!written) co_return written.error();
+  co_return offsets;
+}
+
+asio::awaitable<Result<std::vector<StreamRecord>>> LogEngine::read(std::string stream, StreamPosition from,
+                                                                   ReadOptions options, Deadline deadline) {
+  if (auto v = check_name("stream", stream); !v) co_return v.error();
+  if (auto v = check_read(from, options); !v) co_return v.error();
+  const std::int64_t started = now_ms();
+  const std::int64_t answer_by = started + std::max<std::int64_t>(0, (deadline.remaining() - kAnswerMargin).count());
+  const std::int64_t wait_until = std::min(started + options.wait.count(), answer_by);
+  while (true) {
+    mutex_.lock();
+    auto s = find_stream(stream);
+    if (!s) {
+      mutex_.unlock();
+      co_return s.error();
+    }
+    auto records = (*s)->state.read(from, options.max_records);
+    if (!records.empty() || now_ms() >= wait_until) {
+      mutex_.unlock();
+      co_return records;
+    }
+    auto parked = co_await park((*s)->waiters, wait_until);
+    if (!parked) co_return parked.error();
+  }
+}
+
+asio::awaitable<Result<void>> LogEngine::commit(std::string stream, std::string group, std::uint64_t offset,
+                                                Deadline deadline) {
+  if (auto v = check_name("stream", stream); !v) co_return v.error();
+  if (auto v = check_name("group", group); !v) co_return v.error();
+  {
+    std::lock_guard lock(mutex_);
+    auto s = find_stream(stream);
+    if (!s) co_return s.error();
+  }
+  std::vector<Statement> upsert;
+  upsert.push_back({"INSERT INTO bus_groups (stream, group_name, committed_offset) VALUES (?, ?, ?) "
+                    "ON CONFLICT (stream, group_name) DO UPDATE SET committed_offset = excluded.committed_offset",
+                    {stream, group, integer(static_cast<std::int64_t>(offset))}});
+  auto written = co_await write(db_, std::move(upsert), deadline);
+  if (!written) co_return written.error();
+  std::lock_guard lock(mutex_);
+  if (auto s = find_stream(stream)) (*s)->state.commit(group, offset);
+  co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::optional<std::uint64_t>>> LogEngine::committed(std::string stream, std::string group,
+                                                                           Deadline deadline) {
+  (void)deadline;
+  if (auto v = check_name("stream", stream); !v) co_return v.error();
+  if (auto v = check_name("group", group); !v) co_return v.error();
+  std::lock_guard lock(mutex_);
+  auto s = find_stream(stream);
+  if (!s) co_return s.error();
+  co_return (*s)->state.committed(group);
+}
+
+asio::awaitable<Result<std::vector<QueueStats>>> LogEngine::queue_stats(Deadline deadline) {
+  (void)deadline;
+  std::lock_guard lock(mutex_);
+  std::vector<QueueStats> out;
+  const std::int64_t now = now_ms();
+  for (const auto& [name, q] : queues_) {
+    QueueStats s = q->state.stats(now);
+    s.name = name;
+    out.push_back(std::move(s));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<std::vector<StreamStats>>> LogEngine::stream_stats(Deadline deadline) {
+  (void)deadline;
+  std::lock_guard lock(mutex_);
+  std::vector<StreamStats> out;
+  for (const auto& [name, s] : streams_) {
+    StreamStats st = s->state.stats();
+    st.name = name;
+    out.push_back(std::move(st));
+  }
+  co_return out;
+}
+
+asio::awaitable<Result<void>> LogEngine::apply_retention(Deadline deadline) {
+  std::vector<Statement> deletes;
+  {
+    std::lock_guard lock(mutex_);
+    const std::int64_t now = now_ms();
+    for (auto& [name, q] : queues_) {
+      const auto retention = std::chrono::duration_cast<milliseconds>(q->state.options().dead_letter_retention);
+      delete_messages(deletes, q->state.expire_dead(now - retention.count()));
+    }
+    for (auto& [name, s] : streams_) {
+      s->state.apply_retention(now);
+      const StreamStats st = s->state.stats();
+      const std::uint64_t floor = st.records ? st.first_offset : s->state.next_offset();
+      if (floor > s->disk_floor) {
+        deletes.push_back({"DELETE FROM bus_records WHERE stream = ? AND record_offset < ?",
+                           {name, integer(static_cast<std::int64_t>(floor))}});
+        s->disk_floor = floor;
+      }
+    }
+  }
+  co_return co_await write(db_, std::move(deletes), deadline);
+}
+
+}  // namespace cafe::bus::engine
+
+namespace cafe::bus::engine {
+
+std::map<std::string, LogEngine::QueueTotals> LogEngine::queue_totals() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, QueueTotals> out;
+  for (const auto& [name, q] : queues_) out.emplace(name, q->totals);
+  return out;
+}
+
+std::map<std::string, std::uint64_t> LogEngine::appended_totals() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [name, s] : streams_) out.emplace(name, s->appended);
+  return out;
+}
+
+}  // namespace cafe::bus::engine
