@@ -1,6 +1,7 @@
-// The bus backends the bus conformance suite runs on, by name. Each opens
-// Bus objects on a real server of its own kind, one per test executable,
-// started on first use. ("embedded" joins "nats" here when it lands.)
+// The bus backends the bus conformance suite runs on, by name: "embedded"
+// (`cloudcafe serve bus` started in the test process) and "nats" (a real
+// nats-server -js). Each opens Bus objects on one server of its own kind
+// per test executable, started on first use.
 #pragma once
 
 #include "platform/bus/bus.h"
