@@ -35,10 +35,16 @@
 //    leaves out per-message overhead and then drops the OLDEST message to
 //    fit; the stream's own MaxBytes is set a quarter higher, a backstop
 //    that concurrent senders can only reach together.
+//  - peek() reads the work-queue stream by sequence (direct gets), which
+//    delivers nothing; a message's delivery count lives on the consumer,
+//    out of reach without a delivery, so peeked messages carry count 0.
 //  - A stream is a limits stream (MaxAge, MaxBytes, DiscardOld); offset =
 //    stream sequence; read() makes an ephemeral pull consumer from the
-//    offset or time and deletes it after. Committed offsets are kept in a
-//    KV bucket per stream, so they outlive every consumer process.
+//    offset and deletes it after. A read from a time finds its offset by a
+//    binary search over direct gets: nats-server 2.9.10's own
+//    DeliverByStartTime starts a file-backed stream's consumer past its end
+//    for most times. Committed offsets are kept in a KV bucket per stream,
+//    so they outlive every consumer process.
 //  - Sends and appends go one by one with Nats-Msg-Id = event id: a batch
 //    stops at its first failure, so records of one key are never stored
 //    out of order, and a retried call is absorbed by JetStream's dedupe
