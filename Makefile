@@ -44,6 +44,7 @@ test-fast: build
 bench: build-release
 	@cmake --build --preset release
 	@bench/run.sh
+	@bench/bus.sh
 
 fmt:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format-19 -i

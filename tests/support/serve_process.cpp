@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 
 std::string cloudcafe_binary() {
   const char* dir = std::getenv("CAFE_BINARY_DIR");
-  return std::string(dir ? dir : "build/dev") + "/src/cloudcafe";
+  return std::string(dir && *dir ? dir : CAFE_DEFAULT_BINARY_DIR) + "/src/cloudcafe";
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -1,6 +1,7 @@
 #include "platform/bus/wire.h"
 
 #include "platform/json/body.h"
+#include "platform/telemetry/json_escape.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -35,6 +36,26 @@ std::string write(const bj::object& o) { return bj::serialize(o); }
 
 std::int64_t ms(milliseconds d) { return d.count(); }
 
+// The hot paths (batches of message bodies) are written straight into one
+// string: building a JSON DOM first costs an allocation per field.
+void field(std::string& out, std::string_view key, std::string_view text) {
+  out += '"';
+  out += key;
+  out += "\":";
+  telemetry::append_json_string(out, text);
+}
+void field(std::string& out, std::string_view key, std::int64_t n) {
+  out += '"';
+  out += key;
+  out += "\":";
+  out += std::to_string(n);
+}
+std::size_t bodies_size(const auto& items) {
+  std::size_t n = 32;
+  for (const auto& i : items) n += i.body.size() + i.id.size() + 96;
+  return n;
+}
+
 void read_message(const bj::value& v, const std::string& path, std::vector<FieldError>& errors,
                   std::vector<QueueMessage>& out) {
   json::ObjectReader r(v, path, errors);
@@ -51,14 +72,23 @@ void read_message(const bj::value& v, const std::string& path, std::vector<Field
 }  // namespace
 
 std::string write_messages(const std::vector<OutgoingMessage>& messages) {
-  bj::array arr;
-  arr.reserve(messages.size());
-  for (const auto& m : messages) {
-    bj::object o{{"id", m.id}, {"body", m.body}};
-    if (m.delay.count() != 0) o["delay_ms"] = ms(m.delay);
-    arr.push_back(std::move(o));
+  std::string out;
+  out.reserve(bodies_size(messages));
+  out += "{\"messages\":[";
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    out += i ? ",{" : "{";
+    field(out, "id", m.id);
+    out += ',';
+    field(out, "body", m.body);
+    if (m.delay.count() != 0) {
+      out += ',';
+      field(out, "delay_ms", ms(m.delay));
+    }
+    out += '}';
   }
-  return write({{"messages", std::move(arr)}});
+  out += "]}";
+  return out;
 }
 
 Result<std::vector<OutgoingMessage>> read_messages(std::string_view body) {
@@ -96,14 +126,27 @@ Result<ReceiveOptions> read_receive(std::string_view body) {
 }
 
 std::string write_deliveries(const std::vector<QueueMessage>& messages) {
-  bj::array arr;
-  arr.reserve(messages.size());
-  for (const auto& m : messages) {
-    bj::object o{{"id", m.id}, {"body", m.body}, {"receive_count", m.receive_count}, {"sent_at_ms", m.sent_at_ms}};
-    if (!m.receipt.empty()) o["receipt"] = m.receipt;
-    arr.push_back(std::move(o));
+  std::string out;
+  out.reserve(bodies_size(messages));
+  out += "{\"messages\":[";
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    out += i ? ",{" : "{";
+    field(out, "id", m.id);
+    out += ',';
+    field(out, "body", m.body);
+    out += ',';
+    field(out, "receive_count", m.receive_count);
+    out += ',';
+    field(out, "sent_at_ms", m.sent_at_ms);
+    if (!m.receipt.empty()) {
+      out += ',';
+      field(out, "receipt", m.receipt);
+    }
+    out += '}';
   }
-  return write({{"messages", std::move(arr)}});
+  out += "]}";
+  return out;
 }
 
 Result<std::vector<QueueMessage>> read_deliveries(std::string_view body) {
@@ -172,10 +215,21 @@ Result<StreamOptions> read_stream_options(std::string_view body) {
 }
 
 std::string write_entries(const std::vector<StreamEntry>& entries) {
-  bj::array arr;
-  arr.reserve(entries.size());
-  for (const auto& e : entries) arr.push_back(bj::object{{"partition_key", e.partition_key}, {"id", e.id}, {"body", e.body}});
-  return write({{"records", std::move(arr)}});
+  std::string out;
+  out.reserve(bodies_size(entries));
+  out += "{\"records\":[";
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    out += i ? ",{" : "{";
+    field(out, "partition_key", e.partition_key);
+    out += ',';
+    field(out, "id", e.id);
+    out += ',';
+    field(out, "body", e.body);
+    out += '}';
+  }
+  out += "]}";
+  return out;
 }
 
 Result<std::vector<StreamEntry>> read_entries(std::string_view body) {
@@ -253,15 +307,25 @@ Result<ReadCall> read_read(std::string_view body) {
 }
 
 std::string write_records(const std::vector<StreamRecord>& records) {
-  bj::array arr;
-  arr.reserve(records.size());
-  for (const auto& rec : records)
-    arr.push_back(bj::object{{"offset", rec.offset},
-                             {"partition_key", rec.partition_key},
-                             {"id", rec.id},
-                             {"body", rec.body},
-                             {"appended_at_ms", rec.appended_at_ms}});
-  return write({{"records", std::move(arr)}});
+  std::string out;
+  out.reserve(bodies_size(records));
+  out += "{\"records\":[";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto& r = records[i];
+    out += i ? ",{" : "{";
+    field(out, "offset", static_cast<std::int64_t>(r.offset));
+    out += ',';
+    field(out, "partition_key", r.partition_key);
+    out += ',';
+    field(out, "id", r.id);
+    out += ',';
+    field(out, "body", r.body);
+    out += ',';
+    field(out, "appended_at_ms", r.appended_at_ms);
+    out += '}';
+  }
+  out += "]}";
+  return out;
 }
 
 Result<std::vector<StreamRecord>> read_records(std::string_view body) {

@@ -43,8 +43,20 @@ void read_cache_config(config::MapReader& r, CacheConfig& c) {
 }
 
 void read_bus_client_config(config::MapReader& r, BusClientConfig& c) {
-  r.one_of("backend", c.backend, {"embedded"});
+  r.one_of("backend", c.backend, {"embedded", "none"});
   r.field("connect_timeout", c.connect_timeout, 10 * kMs, milliseconds(60'000));
+  r.section("relay", [&](config::MapReader& s) {
+    s.field("batch", c.relay_batch, 1, 500)
+        .field("poll_interval", c.relay_poll_interval, 10 * kMs, milliseconds(60'000))
+        .field("lease_ttl", c.relay_lease_ttl, milliseconds(1000), milliseconds(600'000));
+  });
+  r.section("retention", [&](config::MapReader& s) {
+    const milliseconds year{std::chrono::hours(24 * 365)};
+    s.field("outbox_sent", c.retention_outbox_sent, milliseconds(60'000), year)
+        .field("inbox", c.retention_inbox, milliseconds(60'000), year)
+        .field("idempotency", c.retention_idempotency, milliseconds(60'000), year)
+        .field("interval", c.retention_interval, milliseconds(100), milliseconds(3'600'000));
+  });
 }
 
 Result<std::unique_ptr<sql::Database>> open_database(const SqlConfig& config, const std::string& data_dir,

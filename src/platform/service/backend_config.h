@@ -56,8 +56,19 @@ struct CacheConfig {
 // Which bus a service's queues and streams live on (`<service>.bus`). The
 // embedded bus process is found like any other service: `peers.bus`.
 struct BusClientConfig {
-  std::string backend = "embedded";  // embedded
+  // none: this deployment runs the service without a bus (it must then
+  // work without one: ServiceContext::has_bus()).
+  std::string backend = "embedded";  // embedded | none
   milliseconds connect_timeout{300};
+  // The outbox relay (services that keep an outbox).
+  std::size_t relay_batch = 100;
+  milliseconds relay_poll_interval{250};
+  milliseconds relay_lease_ttl{15'000};
+  // How long the outbox, inbox and idempotency rows are kept (`retention:`).
+  milliseconds retention_outbox_sent{std::chrono::hours(72)};
+  milliseconds retention_inbox{std::chrono::hours(24 * 15)};
+  milliseconds retention_idempotency{std::chrono::hours(24)};
+  milliseconds retention_interval{60'000};
 };
 
 // Read the keys of a `store:` / `cache:` / `bus:` mapping (the caller opens the section).

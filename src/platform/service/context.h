@@ -22,6 +22,8 @@ class Cache;
 }
 namespace cafe::bus {
 class Bus;
+class InboxMetrics;
+class OutboxRelay;
 }
 namespace cafe::telemetry {
 class Metrics;
@@ -55,6 +57,8 @@ class ServiceContext {
     sql::Database* database = nullptr;  // null: the Definition declared none
     cache::Cache* cache = nullptr;      // null: the Definition declared none
     bus::Bus* bus = nullptr;            // null: the Definition declared none
+    bus::OutboxRelay* outbox_relay = nullptr;  // null: the Definition keeps no outbox
+    bus::InboxMetrics* inbox_metrics = nullptr;  // null: the Definition keeps no inbox
     telemetry::Metrics* metrics = nullptr;
     faults::Registry* faults = nullptr;
     const Clock* clock = nullptr;
@@ -80,6 +84,17 @@ class ServiceContext {
   // The bus the Definition declared: answers to faults on "dependency:bus".
   // std::logic_error when none was declared.
   bus::Bus& bus() const;
+  // False when the Definition declared a bus but this deployment runs
+  // without one (`<service>.bus.backend: none`).
+  bool has_bus() const noexcept { return parts_.bus != nullptr; }
+  // The relay of the service's outbox (Definition::bus_tables.outbox): call
+  // notify() after a commit that added events, so they go out now rather
+  // than at the next poll. std::logic_error when the service keeps none or
+  // runs without a bus.
+  bus::OutboxRelay& outbox_relay() const;
+  // Where consumers count what their inbox decided, after the commit
+  // (Definition::bus_tables.inbox). std::logic_error when it keeps none.
+  bus::InboxMetrics& inbox_metrics() const;
 
   telemetry::Metrics& metrics() const noexcept { return *parts_.metrics; }
   faults::Registry& faults() const noexcept { return *parts_.faults; }

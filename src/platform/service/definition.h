@@ -17,6 +17,7 @@
 //   }
 #pragma once
 
+#include "platform/bus/store_schema.h"
 #include "platform/core/error.h"
 #include "platform/http/router.h"
 #include "platform/service/backend_config.h"
@@ -37,6 +38,10 @@ class MapReader;
 }
 
 namespace cafe::service {
+
+// Where the bus tables' migrations start (bus/store_schema.h): above every
+// version a service's own schema will use.
+inline constexpr int kBusTablesFirstVersion = 1000;
 
 // One running service. The kit calls, in order: add_routes and ready (from
 // then on), start once serving begins, and at shutdown — after the drain —
@@ -79,6 +84,11 @@ struct Spec {
   std::function<std::span<const sql::Migration>()> migrations;  // applied before make() runs
   CacheConfig Config::* cache = nullptr;
   BusClientConfig Config::* bus = nullptr;  // opened and fault-wrapped ("dependency:bus")
+  // The outbox, inbox and idempotency tables the service keeps in its
+  // database: the kit migrates them (versions 1000+, after the service's
+  // own), trims them (`<service>.bus.retention`), and with an outbox runs
+  // the relay that publishes it (ServiceContext::outbox_relay()).
+  bus::StoreTables bus_tables{};
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const Config&)> make;
 };
 
@@ -92,6 +102,7 @@ struct Definition {
   std::function<std::span<const sql::Migration>()> migrations;
   std::function<const CacheConfig*(const std::any&)> cache;  // empty: no cache
   std::function<const BusClientConfig*(const std::any&)> bus;  // empty: no bus
+  bus::StoreTables bus_tables{};
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const std::any&)> make;
 };
 
@@ -134,6 +145,11 @@ Definition define(const Spec<Config>& spec) {
       return &(internal::config_of<Config>(config, name).*member);
     };
   }
+  if ((spec.bus_tables.outbox || spec.bus_tables.inbox || spec.bus_tables.idempotency) && !spec.database)
+    throw std::logic_error("service " + spec.name + " keeps bus tables but declares no database");
+  if (spec.bus_tables.outbox && !spec.bus)
+    throw std::logic_error("service " + spec.name + " keeps an outbox but declares no bus to relay it to");
+  d.bus_tables = spec.bus_tables;
   d.make = [make = spec.make, name = spec.name](ServiceContext& context, const std::any& config) {
     return make(context, internal::config_of<Config>(config, name));
   };

@@ -1,5 +1,8 @@
 #include "platform/service/host.h"
 
+#include "platform/bus/outbox_relay.h"
+#include "platform/bus/retention.h"
+#include "platform/core/ids.h"
 #include "platform/faults/faulty_bus.h"
 #include "platform/faults/faulty_cache.h"
 #include "platform/faults/faulty_database.h"
@@ -33,13 +36,24 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
     // Outside the fault wrapper: injected store faults trip the breaker as
     // an outage would, and it then answers fast (503 + Retry-After).
     h.database_ = sql::with_store_breaker(faults::with_faults(std::move(*db), h.faults_), {});
+    std::vector<sql::Migration> migrations;
     if (definition.migrations) {
-      // Blocking, and fine: nothing is served yet.
-      if (auto migrated = h.database_->migrate(definition.migrations()); !migrated) return migrated.error();
+      auto own = definition.migrations();
+      migrations.assign(own.begin(), own.end());
+    }
+    const bus::StoreTables& tables = definition.bus_tables;
+    if (tables.outbox || tables.inbox || tables.idempotency) {
+      auto bus_tables = bus::store_migrations(kBusTablesFirstVersion, h.database_->backend(), tables);
+      if (!bus_tables) return bus_tables.error();
+      migrations.insert(migrations.end(), bus_tables->begin(), bus_tables->end());
+    }
+    // Blocking, and fine: nothing is served yet.
+    if (!migrations.empty()) {
+      if (auto migrated = h.database_->migrate(migrations); !migrated) return migrated.error();
     }
   }
   if (definition.cache) h.cache_ = faults::with_faults(open_cache(*definition.cache(config)), h.faults_);
-  if (definition.bus) {
+  if (definition.bus && definition.bus(config)->backend != "none") {
     BusPeers peers{.embedded_addresses = {},
                    .caller = name,
                    .admin_token = h.options_.admin_token.value_or(""),
@@ -50,6 +64,7 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
     if (!opened) return opened.error();
     h.bus_ = faults::with_faults(std::move(*opened), h.faults_);
   }
+  if (auto bus_parts = h.open_bus_tables(definition, config); !bus_parts) return bus_parts.error();
 
   h.limits_ = std::make_unique<ConcurrencyLimits>(section.limits, *h.metrics_);
   h.tasks_ = std::make_unique<TaskGroup>();
@@ -88,6 +103,8 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
       .database = h.database_.get(),
       .cache = h.cache_.get(),
       .bus = h.bus_.get(),
+      .outbox_relay = h.outbox_relay_.get(),
+      .inbox_metrics = h.inbox_metrics_.get(),
       .metrics = h.metrics_.get(),
       .faults = &h.faults_,
       .clock = h.options_.clock ? h.options_.clock : &system_clock(),
@@ -122,7 +139,49 @@ Host::~Host() {
   if (server_) server_->join();
 }
 
+Result<void> Host::open_bus_tables(const Definition& definition, const std::any& config) {
+  const bus::StoreTables& tables = definition.bus_tables;
+  if (!(tables.outbox || tables.inbox || tables.idempotency)) return {};
+  const BusClientConfig bus_config = definition.bus ? *definition.bus(config) : BusClientConfig{};
+  const Clock* clock = options_.clock ? options_.clock : &system_clock();
+  auto retention = bus::Retention::create(*database_, {.tables = tables,
+                                                       .outbox_sent = bus_config.retention_outbox_sent,
+                                                       .inbox = bus_config.retention_inbox,
+                                                       .idempotency = bus_config.retention_idempotency,
+                                                       .batch = 1'000,
+                                                       .max_batches_per_pass = 100,
+                                                       .interval = bus_config.retention_interval,
+                                                       .store_timeout = std::chrono::milliseconds(5'000),
+                                                       .clock = clock});
+  if (!retention) return retention.error();
+  bus_retention_ = std::move(*retention);
+  if (tables.inbox) inbox_metrics_ = std::make_unique<bus::InboxMetrics>(metrics_->registry());
+  if (!tables.outbox || !bus_) return {};
+  bus::OutboxRelayOptions relay;
+  relay.holder = options_.replica + "-" + new_uuid_v7();
+  relay.batch_size = bus_config.relay_batch;
+  relay.poll_interval = bus_config.relay_poll_interval;
+  relay.lease_ttl = bus_config.relay_lease_ttl;
+  relay.clock = clock;
+  relay.metrics = metrics_.get();
+  auto made = bus::OutboxRelay::create(*database_, *bus_, std::move(relay));
+  if (!made) return made.error();
+  outbox_relay_ = std::move(*made);
+  return {};
+}
+
 Result<void> Host::start() {
+  // The kit's own background work first: the service may publish at once.
+  if (bus_retention_) {
+    auto spawned = tasks_->spawn(server_->executor(0), "bus-tables-retention",
+                                 [r = bus_retention_.get()] { return r->run(); });
+    if (!spawned) return spawned.error();
+  }
+  if (outbox_relay_) {
+    auto spawned =
+        tasks_->spawn(server_->executor(0), "outbox-relay", [r = outbox_relay_.get()] { return r->run(); });
+    if (!spawned) return spawned.error();
+  }
   if (auto started = service_->start(*context_); !started) return started.error();
   {
     std::lock_guard lock(state_mutex_);

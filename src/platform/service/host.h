@@ -7,6 +7,9 @@
 #pragma once
 
 #include "platform/bus/bus.h"
+#include "platform/bus/inbox_metrics.h"
+#include "platform/bus/outbox_relay.h"
+#include "platform/bus/retention.h"
 #include "platform/core/error.h"
 #include "platform/faults/fault.h"
 #include "platform/http/router.h"
@@ -102,6 +105,9 @@ class Host {
   Host(const Definition& definition, HostOptions options);
   Result<void> run_shutdown();
   Result<void> wait_drained(Deadline deadline);
+  // The retention of the bus tables, and the outbox relay, when the
+  // Definition keeps them.
+  Result<void> open_bus_tables(const Definition& definition, const std::any& config);
 
   Definition definition_;
   HostOptions options_;
@@ -113,7 +119,6 @@ class Host {
   faults::Registry faults_;
   std::unique_ptr<sql::Database> database_;
   std::unique_ptr<cache::Cache> cache_;
-  std::unique_ptr<bus::Bus> bus_;
   std::unique_ptr<ConcurrencyLimits> limits_;
   std::unique_ptr<TaskGroup> tasks_;
   std::unique_ptr<StressRunner> stress_;
@@ -123,6 +128,13 @@ class Host {
   // After the server: its per-thread clients hold timers and sockets of the
   // server's io_contexts.
   std::unique_ptr<upstream::ServiceClient> service_client_;
+  // Like the service client, the bus client keeps connections on the
+  // server's io_contexts: it goes before the server. The relay and the
+  // retention use the bus and the database: they go first.
+  std::unique_ptr<bus::Bus> bus_;
+  std::unique_ptr<bus::Retention> bus_retention_;  // with bus tables
+  std::unique_ptr<bus::OutboxRelay> outbox_relay_;  // with an outbox
+  std::unique_ptr<bus::InboxMetrics> inbox_metrics_;  // with an inbox
   std::unique_ptr<ServiceContext> context_;
   std::unique_ptr<Service> service_;
   ShutdownSequence sequence_;

@@ -1,7 +1,9 @@
 #include "services/bus/bus_definition.h"
 
 #include "platform/service/task_group.h"
+#include "platform/telemetry/metrics.h"
 #include "services/bus/api/routes.h"
+#include "services/bus/bus_metrics.h"
 #include "services/bus/bus_config.h"
 #include "services/bus/engine/log_engine.h"
 #include "services/bus/engine/log_schema.h"
@@ -16,7 +18,8 @@ class BusService final : public service::Service {
   BusService(service::ServiceContext& context, const BusConfig& config)
       : context_(context),
         config_(config),
-        engine_(context.database(), engine::EngineOptions{.max_waiters = config.max_waiters, .now_ms = {}}) {}
+        engine_(context.database(), engine::EngineOptions{.max_waiters = config.max_waiters, .now_ms = {}}),
+        metrics_(context.metrics().registry()) {}
 
   Result<void> load() { return engine_.load(); }
 
@@ -24,6 +27,10 @@ class BusService final : public service::Service {
   bool ready() const override { return true; }
 
   Result<void> start(service::ServiceContext& context) override {
+    if (auto spawned = context.tasks().every(context.executor(0), "bus-metrics", config_.metrics_interval,
+                                             [this]() -> asio::awaitable<void> { co_await refresh_metrics(); });
+        !spawned)
+      return spawned;
     return context.tasks().every(context.executor(0), "bus-retention", config_.retention_interval,
                                  [this]() -> asio::awaitable<void> {
                                    auto applied = co_await engine_.apply_retention(
@@ -35,6 +42,13 @@ class BusService final : public service::Service {
                                  });
   }
 
+  asio::awaitable<void> refresh_metrics() {
+    const Deadline deadline = Deadline::after(config_.metrics_interval);
+    auto queues = co_await engine_.queue_stats(deadline);
+    auto streams = co_await engine_.stream_stats(deadline);
+    if (queues && streams) metrics_.update(*queues, *streams, engine_.queue_totals(), engine_.appended_totals());
+  }
+
   // Parked long polls answer at once, so the drain is not held back.
   void begin_shutdown() override { engine_.close(); }
 
@@ -42,6 +56,7 @@ class BusService final : public service::Service {
   service::ServiceContext& context_;
   BusConfig config_;
   engine::LogEngine engine_;
+  BusMetrics metrics_;
 };
 
 Result<std::unique_ptr<service::Service>> make(service::ServiceContext& context, const BusConfig& config) {

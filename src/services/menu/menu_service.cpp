@@ -126,6 +126,7 @@ asio::awaitable<Result<Rendered>> MenuService::item_array(std::string category) 
 asio::awaitable<Result<std::int64_t>> MenuService::after_write(Result<std::int64_t> written,
                                                                Deadline deadline) {
   if (!written) co_return written;
+  if (options_.committed) options_.committed();
   // Read-your-writes on this replica: reload before answering.
   auto refreshed = co_await refresh(deadline);
   if (!refreshed) {

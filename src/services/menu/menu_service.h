@@ -31,6 +31,8 @@ struct MenuOptions {
   // Calls to the store beyond this limit's capacity are refused
   // (kUnavailable) instead of queueing; null: unlimited.
   service::ConcurrencyLimiter* store_limit = nullptr;
+  // Called after each committed write (the outbox relay's notify()).
+  std::function<void()> committed{};
 };
 
 struct Rendered {

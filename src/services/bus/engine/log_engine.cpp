@@ -25,22 +25,61 @@ namespace {
 constexpr milliseconds kAnswerMargin{50};
 
 struct Statement {
-  std::string_view sql;
+  std::string sql;
   std::vector<sql::Value> params;
 };
 
-constexpr std::string_view kInsertMessage =
-    "INSERT INTO bus_messages (seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead) "
-    "VALUES (?, ?, ?, ?, ?, ?, 0, 0)";
-constexpr std::string_view kUpdateDelivery =
-    "UPDATE bus_messages SET visible_at_ms = ?, receive_count = ?, dead = 0 WHERE seq = ?";
-constexpr std::string_view kMarkDead = "UPDATE bus_messages SET dead = 1 WHERE seq = ?";
-constexpr std::string_view kDeleteMessage = "DELETE FROM bus_messages WHERE seq = ?";
-constexpr std::string_view kInsertRecord =
-    "INSERT INTO bus_records (stream, record_offset, partition_key, record_id, body, appended_at_ms) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
-
 sql::Value integer(std::int64_t v) { return sql::Value(v); }
+
+// Many rows per statement (the bus writes tens of thousands a second), in
+// chunks of 64, 16, 4 or 1 rows so that few distinct texts reach the
+// statement cache: head + row + "," + row ... + tail, after `lead` params.
+void add_rows(std::vector<Statement>& out, std::string_view head, std::string_view row, std::string_view tail,
+              std::size_t per_row, const std::vector<sql::Value>& lead, std::vector<sql::Value> rows) {
+  const std::size_t count = rows.size() / per_row;
+  std::size_t done = 0;
+  while (done < count) {
+    const std::size_t left = count - done;
+    const std::size_t n = left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;
+    Statement st;
+    st.sql.reserve(head.size() + n * (row.size() + 1) + tail.size());
+    st.sql.append(head);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) st.sql.push_back(',');
+      st.sql.append(row);
+    }
+    st.sql.append(tail);
+    st.params.reserve(lead.size() + n * per_row);
+    st.params.insert(st.params.end(), lead.begin(), lead.end());
+    for (std::size_t k = done * per_row; k < (done + n) * per_row; ++k) st.params.push_back(std::move(rows[k]));
+    out.push_back(std::move(st));
+    done += n;
+  }
+}
+
+// "UPDATE bus_messages SET <set> WHERE seq IN (...)" for `seqs`.
+void update_messages(std::vector<Statement>& out, std::string_view set, std::vector<sql::Value> lead,
+                     const std::vector<std::int64_t>& seqs) {
+  std::vector<sql::Value> keys;
+  keys.reserve(seqs.size());
+  for (auto seq : seqs) keys.push_back(integer(seq));
+  const std::string head = "UPDATE bus_messages SET " + std::string(set) + " WHERE seq IN (";
+  add_rows(out, head, "?", ")", 1, lead, std::move(keys));
+}
+
+void delete_messages(std::vector<Statement>& out, const std::vector<std::int64_t>& seqs) {
+  std::vector<sql::Value> keys;
+  keys.reserve(seqs.size());
+  for (auto seq : seqs) keys.push_back(integer(seq));
+  add_rows(out, "DELETE FROM bus_messages WHERE seq IN (", "?", ")", 1, {}, std::move(keys));
+}
+
+std::vector<std::int64_t> seqs_of(const std::vector<StoredMessage>& messages) {
+  std::vector<std::int64_t> out;
+  out.reserve(messages.size());
+  for (const auto& m : messages) out.push_back(m.seq);
+  return out;
+}
 
 // Every statement in one transaction; the database groups concurrent ones
 // into one commit.
@@ -48,21 +87,13 @@ asio::awaitable<Result<void>> write(sql::Database& db, std::vector<Statement> st
   if (statements.empty()) co_return Result<void>{};
   auto shared = std::make_shared<std::vector<Statement>>(std::move(statements));
   sql::TransactionBody body = [shared](sql::Transaction& t) -> Result<void> {
-    for (const auto& s : *shared) {
-      auto done = t.execute(s.sql, s.params);
+    for (const auto& st : *shared) {
+      auto done = t.execute(st.sql, st.params);
       if (!done) return done.error();
     }
     return {};
   };
   co_return co_await db.transact(std::move(body), deadline);
-}
-
-std::vector<Statement> delivery_updates(const std::vector<StoredMessage>& updated) {
-  std::vector<Statement> out;
-  out.reserve(updated.size());
-  for (const auto& m : updated)
-    out.push_back({kUpdateDelivery, {integer(m.visible_at_ms), integer(m.receive_count), integer(m.seq)}});
-  return out;
 }
 
 std::int64_t system_now_ms() {
@@ -271,19 +302,24 @@ asio::awaitable<Result<void>> LogEngine::send(std::string queue, std::vector<Out
     if (auto admitted = (*q)->state.admit(messages.size(), bytes); !admitted) co_return admitted.error();
     const std::int64_t now = now_ms();
     stored.reserve(messages.size());
-    inserts.reserve(messages.size());
+    std::vector<sql::Value> rows;
+    rows.reserve(messages.size() * 6);
     for (auto& m : messages) {
       StoredMessage s{next_seq_++, std::move(m.id), std::move(m.body), now, now + m.delay.count(), 0, false};
-      inserts.push_back({kInsertMessage,
-                         {integer(s.seq), queue, s.id, s.body, integer(s.sent_at_ms), integer(s.visible_at_ms)}});
+      rows.insert(rows.end(), {integer(s.seq), queue, s.id, s.body, integer(s.sent_at_ms), integer(s.visible_at_ms)});
       stored.push_back(std::move(s));
     }
+    add_rows(inserts,
+             "INSERT INTO bus_messages (seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead) "
+             "VALUES ",
+             "(?, ?, ?, ?, ?, ?, 0, 0)", "", 6, {}, std::move(rows));
   }
   auto written = co_await write(db_, std::move(inserts), deadline);
   if (!written) co_return written.error();
   std::lock_guard lock(mutex_);
   auto q = find_queue(queue);
   if (!q) co_return Result<void>{};  // stored; the queue was closed meanwhile
+  (*q)->totals.sent += stored.size();
   for (auto& s : stored) (*q)->state.add(std::move(s));
   (*q)->waiters.wake_all();
   co_return Result<void>{};
@@ -307,10 +343,16 @@ asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::receive(std::strin
     const std::int64_t now = now_ms();
     const auto visibility = options.visibility.value_or(state.options().visibility).count();
     ReceiveOutcome outcome = state.receive(now, options.max_messages, visibility);
+    (*q)->totals.received += outcome.delivered.size();
+    (*q)->totals.dead_lettered += outcome.dead_lettered.size();
     if (!outcome.delivered.empty() || !outcome.dead_lettered.empty() || now >= wait_until) {
       mutex_.unlock();
-      std::vector<Statement> updates = delivery_updates(outcome.updated);
-      for (std::int64_t seq : outcome.dead_lettered) updates.push_back({kMarkDead, {integer(seq)}});
+      // One receive hides every message it hands out until the same time.
+      std::vector<Statement> updates;
+      if (!outcome.updated.empty())
+        update_messages(updates, "visible_at_ms = ?, receive_count = receive_count + 1",
+                        {integer(outcome.updated.front().visible_at_ms)}, seqs_of(outcome.updated));
+      if (!outcome.dead_lettered.empty()) update_messages(updates, "dead = 1", {}, outcome.dead_lettered);
       auto written = co_await write(db_, std::move(updates), deadline);
       if (!written) co_return written.error();
       if (!outcome.delivered.empty() || now >= wait_until) co_return std::move(outcome.delivered);
@@ -331,7 +373,9 @@ asio::awaitable<Result<void>> LogEngine::ack(std::string queue, std::vector<std:
     std::lock_guard lock(mutex_);
     auto q = find_queue(queue);
     if (!q) co_return q.error();
-    for (std::int64_t seq : (*q)->state.ack(receipts)) deletes.push_back({kDeleteMessage, {integer(seq)}});
+    auto acked = (*q)->state.ack(receipts);
+    (*q)->totals.acked += acked.size();
+    delete_messages(deletes, acked);
   }
   co_return co_await write(db_, std::move(deletes), deadline);
 }
@@ -346,7 +390,9 @@ asio::awaitable<Result<void>> LogEngine::nack(std::string queue, std::vector<std
     std::lock_guard lock(mutex_);
     auto q = find_queue(queue);
     if (!q) co_return q.error();
-    updates = delivery_updates((*q)->state.change_visibility(receipts, now_ms() + delay.count()));
+    const std::int64_t visible_at = now_ms() + delay.count();
+    update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
+                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
     if (delay.count() == 0) (*q)->waiters.wake_all();
   }
   co_return co_await write(db_, std::move(updates), deadline);
@@ -362,7 +408,9 @@ asio::awaitable<Result<void>> LogEngine::extend(std::string queue, std::vector<s
     std::lock_guard lock(mutex_);
     auto q = find_queue(queue);
     if (!q) co_return q.error();
-    updates = delivery_updates((*q)->state.change_visibility(receipts, now_ms() + visibility.count()));
+    const std::int64_t visible_at = now_ms() + visibility.count();
+    update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
+                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
   }
   co_return co_await write(db_, std::move(updates), deadline);
 }
@@ -385,9 +433,11 @@ asio::awaitable<Result<std::size_t>> LogEngine::redrive(std::string queue, std::
     std::lock_guard lock(mutex_);
     auto q = find_queue(queue);
     if (!q) co_return q.error();
-    auto redriven = (*q)->state.redrive(std::min(limit, kMaxBatch), now_ms());
+    const std::int64_t now = now_ms();
+    auto redriven = (*q)->state.redrive(std::min(limit, kMaxBatch), now);
     moved = redriven.size();
-    updates = delivery_updates(redriven);
+    (*q)->totals.redriven += moved;
+    update_messages(updates, "dead = 0, receive_count = 0, visible_at_ms = ?", {integer(now)}, seqs_of(redriven));
     (*q)->waiters.wake_all();
   }
   auto written = co_await write(db_, std::move(updates), deadline);
@@ -424,11 +474,14 @@ asio::awaitable<Result<std::vector<std::uint64_t>>> LogEngine::append(std::strin
     if (!s) co_return s.error();
     records = (*s)->state.reserve(std::move(entries), now_ms());
   }
-  inserts.reserve(records.size());
+  std::vector<sql::Value> rows;
+  rows.reserve(records.size() * 6);
   for (const auto& r : records)
-    inserts.push_back({kInsertRecord,
-                       {stream, integer(static_cast<std::int64_t>(r.offset)), r.partition_key, r.id, r.body,
-                        integer(r.appended_at_ms)}});
+    rows.insert(rows.end(), {stream, integer(static_cast<std::int64_t>(r.offset)), r.partition_key, r.id, r.body,
+                             integer(r.appended_at_ms)});
+  add_rows(inserts,
+           "INSERT INTO bus_records (stream, record_offset, partition_key, record_id, body, appended_at_ms) VALUES ",
+           "(?, ?, ?, ?, ?, ?)", "", 6, {}, std::move(rows));
   std::vector<std::uint64_t> offsets;
   offsets.reserve(records.size());
   for (const auto& r : records) offsets.push_back(r.offset);
@@ -439,6 +492,7 @@ asio::awaitable<Result<std::vector<std::uint64_t>>> LogEngine::append(std::strin
   if (s) {
     const bool readable =
         (*s)->state.complete(first, written ? std::optional(std::move(records)) : std::nullopt);
+    if (written) (*s)->appended += offsets.size();
     if (readable) {
       (*s)->state.apply_retention(now_ms());
       (*s)->waiters.wake_all();
@@ -535,8 +589,7 @@ asio::awaitable<Result<void>> LogEngine::apply_retention(Deadline deadline) {
     const std::int64_t now = now_ms();
     for (auto& [name, q] : queues_) {
       const auto retention = std::chrono::duration_cast<milliseconds>(q->state.options().dead_letter_retention);
-      for (std::int64_t seq : q->state.expire_dead(now - retention.count()))
-        deletes.push_back({kDeleteMessage, {integer(seq)}});
+      delete_messages(deletes, q->state.expire_dead(now - retention.count()));
     }
     for (auto& [name, s] : streams_) {
       s->state.apply_retention(now);
@@ -550,6 +603,24 @@ asio::awaitable<Result<void>> LogEngine::apply_retention(Deadline deadline) {
     }
   }
   co_return co_await write(db_, std::move(deletes), deadline);
+}
+
+}  // namespace cafe::bus::engine
+
+namespace cafe::bus::engine {
+
+std::map<std::string, LogEngine::QueueTotals> LogEngine::queue_totals() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, QueueTotals> out;
+  for (const auto& [name, q] : queues_) out.emplace(name, q->totals);
+  return out;
+}
+
+std::map<std::string, std::uint64_t> LogEngine::appended_totals() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [name, s] : streams_) out.emplace(name, s->appended);
+  return out;
 }
 
 }  // namespace cafe::bus::engine

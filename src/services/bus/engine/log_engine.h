@@ -73,6 +73,13 @@ class LogEngine final : public Bus {
   boost::asio::awaitable<Result<std::vector<QueueStats>>> queue_stats(Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<StreamStats>>> stream_stats(Deadline deadline) override;
 
+  // Operations counted since start, per queue and per stream (for metrics).
+  struct QueueTotals {
+    std::uint64_t sent = 0, received = 0, acked = 0, dead_lettered = 0, redriven = 0;
+  };
+  std::map<std::string, QueueTotals> queue_totals();
+  std::map<std::string, std::uint64_t> appended_totals();
+
   std::string_view backend() const noexcept override { return "embedded"; }
   // Wakes every parked long poll (they answer kUnavailable) and refuses
   // later calls.
@@ -88,11 +95,13 @@ class LogEngine final : public Bus {
     explicit Queue(QueueOptions options) : state(options) {}
     QueueState state;
     Waiters waiters;
+    QueueTotals totals;
   };
   struct Stream {
     explicit Stream(StreamOptions options) : state(options) {}
     StreamState state;
     Waiters waiters;
+    std::uint64_t appended = 0;
     std::uint64_t disk_floor = 0;  // rows below this offset are gone from the log too
   };
 

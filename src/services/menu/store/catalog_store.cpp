@@ -221,9 +221,12 @@ asio::awaitable<Result<std::shared_ptr<const domain::Catalog>>> CatalogStore::lo
 
 asio::awaitable<Result<std::int64_t>> CatalogStore::write(Change change, Deadline deadline) {
   // DESIGN §9: the body is a named local, not a temporary inside co_await.
-  auto body = [change = std::move(change)](sql::Transaction& tx) -> Result<std::int64_t> {
+  auto body = [change = std::move(change), events = events_](sql::Transaction& tx) -> Result<std::int64_t> {
     if (auto changed = change(tx); !changed) return changed.error();
-    return bump_version(tx);
+    auto version = bump_version(tx);
+    if (!version || !events) return version;
+    if (auto published = events(tx, *version); !published) return published.error();
+    return version;
   };
   auto done = db_.transact<std::int64_t>(std::move(body), deadline);
   co_return co_await std::move(done);

@@ -19,7 +19,11 @@ namespace cafe::menu::store {
 
 class CatalogStore {
  public:
-  explicit CatalogStore(sql::Database& db) : db_(db) {}
+  // Runs inside every write's transaction once the version is bumped: the
+  // events of the change go out with it (the outbox) or not at all.
+  using VersionEvents = std::function<Result<void>(sql::Transaction&, std::int64_t version)>;
+
+  explicit CatalogStore(sql::Database& db, VersionEvents events = {}) : db_(db), events_(std::move(events)) {}
 
   // Applies the schema and seed migrations (blocking; at start-up).
   Result<void> migrate();
@@ -47,6 +51,7 @@ class CatalogStore {
   boost::asio::awaitable<Result<std::int64_t>> write(Change change, Deadline deadline);
 
   sql::Database& db_;
+  VersionEvents events_;
 };
 
 }  // namespace cafe::menu::store

@@ -1,6 +1,7 @@
 // The bus process over HTTP, through the client the services use: what the
 // log keeps across a restart, and what the HTTP API refuses.
 #include "platform/bus/embedded_bus.h"
+#include "services/bus/bus_config.h"
 #include "support/coro_runner.h"
 #include "support/http_test_client.h"
 #include "support/service_harness.h"
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
 
 namespace cafe::bus {
 namespace {
@@ -20,7 +22,9 @@ Deadline soon() { return Deadline::after(std::chrono::seconds(5)); }
 class BusServiceTest : public ::testing::Test {
  protected:
   void start() {
-    bus_ = test::start_service("bus", test::test_config(), dir_.path().string());
+    auto config = test::test_config();
+    config.service<BusConfig>("bus").metrics_interval = milliseconds(100);
+    bus_ = test::start_service("bus", config, dir_.path().string());
     ASSERT_TRUE(bus_.service);
     auto client = open_embedded_bus({.addresses = {bus_.address}, .caller = "test", .admin_token = test::kTestAdminToken});
     ASSERT_TRUE(client) << client.error().detail;
@@ -127,6 +131,50 @@ TEST_F(BusServiceTest, RefusesMalformedCallsWithAProblemAndChangesNothing) {
   EXPECT_EQ((*stats)[0].ready, 0u);
   auto anonymous = test::get(bus_.port, "/admin/bus/queues");
   EXPECT_EQ(anonymous.status, 401);
+}
+
+// The first line of /metrics with `name` and every one of `labels`, or "".
+std::string metric_line(const std::string& metrics, const std::string& name, std::vector<std::string> labels) {
+  std::size_t at = 0;
+  while ((at = metrics.find(name + "{", at)) != std::string::npos) {
+    const std::string line = metrics.substr(at, metrics.find('\n', at) - at);
+    bool all = true;
+    for (const auto& l : labels) all = all && line.find(l) != std::string::npos;
+    if (all) return line;
+    at += name.size();
+  }
+  return {};
+}
+
+TEST_F(BusServiceTest, ExportsDepthsLagAndOperationCountsOnMetrics) {
+  start();
+  Bus& b = *client_;
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await b.declare_queue("payments", QueueOptions{}, soon());
+  }));
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await b.declare_stream("orders", StreamOptions{}, soon());
+  }));
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await b.send("payments", {{"m1", "{}", milliseconds(0)}, {"m2", "{}", milliseconds(0)}}, soon());
+  }));
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<std::vector<std::uint64_t>>> {
+    co_return co_await b.append("orders", {{"o1", "e1", "{}"}, {"o1", "e2", "{}"}, {"o1", "e3", "{}"}}, soon());
+  }));
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await b.commit("orders", "analytics", 1, soon());
+  }));
+  std::string ready, lag, sent;
+  for (int i = 0; i < 50 && (ready.empty() || lag.empty() || sent.empty()); ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    const std::string metrics = test::get(bus_.port, "/metrics").body;
+    ready = metric_line(metrics, "cloudcafe_bus_queue_messages", {"queue=\"payments\"", "state=\"ready\"", "} 2"});
+    lag = metric_line(metrics, "cloudcafe_bus_consumer_group_lag_records", {"group=\"analytics\"", "} 2"});
+    sent = metric_line(metrics, "cloudcafe_bus_queue_operations_total", {"op=\"sent\"", "} 2"});
+  }
+  EXPECT_FALSE(ready.empty()) << "no ready depth of 2 for payments";
+  EXPECT_FALSE(lag.empty()) << "no lag of 2 for the analytics group";
+  EXPECT_FALSE(sent.empty()) << "no count of 2 sends";
 }
 
 }  // namespace

@@ -1,0 +1,70 @@
+// With a bus, a menu edit on one replica reaches the others through
+// CatalogChanged (outbox → relay → stream `catalog` → every replica's
+// follower), not through polling: the poll here is a minute apart.
+#include "services/menu/menu_config.h"
+#include "support/http_test_client.h"
+#include "support/service_harness.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+namespace cafe::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+TEST(MenuCatalogEvents, AnEditOnOneReplicaReloadsTheOthersThroughTheBus) {
+  TempDir dir;
+  auto config = test_config();
+  auto bus = start_service("bus", config, (dir.path() / "bus").string());
+  ASSERT_NE(bus.port, 0);
+  config.peers = {{"bus", {bus.address}}};
+  auto& menu = config.service<menu::MenuConfig>("menu");
+  menu.bus.backend = "embedded";
+  menu.bus.relay_poll_interval = 50ms;  // a commit on the standby replica waits for the holder's poll
+  menu.refresh_interval_with_bus = 60s;
+  auto a = start_service("menu", config, dir.path().string());
+  auto b = start_service("menu", config, dir.path().string());
+  ASSERT_NE(a.port, 0);
+  ASSERT_NE(b.port, 0);
+  // Both followers are parked on the stream once it exists.
+  std::this_thread::sleep_for(300ms);
+
+  const auto before = get(b.port, "/api/menu?store_id=2").header("etag");
+  ASSERT_FALSE(before.empty());
+  TestRequest create{
+      "POST",
+      "/api/menu/items",
+      {{"Content-Type", "application/json"}, {"Authorization", std::string("Bearer ") + kTestAdminToken}},
+      R"({"item_id":"chai_latte","name":"Chai Latte","category":"brewed","price_cents":450})"};
+  ASSERT_EQ(send_request(a.port, create).status, 201);
+  const auto committed = Clock::now();
+  const auto expected = get(a.port, "/api/menu?store_id=2").header("etag");
+  ASSERT_NE(expected, before);
+
+  std::string seen;
+  while (Clock::now() < committed + 10s) {
+    seen = get(b.port, "/api/menu?store_id=2").header("etag");
+    if (seen == expected) break;
+    std::this_thread::sleep_for(2ms);
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed);
+  ASSERT_EQ(seen, expected) << "replica b never reloaded (its poll is 60 s apart)";
+  std::printf("replica b served the edit %lld ms after replica a answered 201\n",
+              static_cast<long long>(took.count()));
+  EXPECT_EQ(get(b.port, "/api/menu/items/chai_latte").status, 200);
+
+  // The bus saw the event: one record on the catalog stream.
+  const auto streams = get(bus.port, "/admin/bus/streams",
+                           {{"Authorization", std::string("Bearer ") + kTestAdminToken}});
+  EXPECT_NE(streams.body.find("\"name\":\"catalog\""), std::string::npos) << streams.body;
+  a.stop();
+  b.stop();
+  bus.stop();
+}
+
+}  // namespace
+}  // namespace cafe::test
