@@ -86,7 +86,7 @@ class QueueState {
   void reschedule(StoredMessage& message, std::int64_t visible_at_ms);
 
   QueueOptions options_;
-  std::map<std::int64_t, StoredMessage> live_;              // ready, delayed, in flight
+  std::map<std::int64_t, StoredMessage> live_;               // ready, delayed, in flight
   std::set<std::pair<std::int64_t, std::int64_t>> by_time_;  // (visible_at, seq) of live_
   std::map<std::int64_t, StoredMessage> dead_;
   std::size_t live_bytes_ = 0;
