@@ -73,7 +73,9 @@ class WorkerProcess {
   pid_t pid_ = 0;
 };
 
-Deadline soon() { return Deadline::after(5s); }
+Deadline soon() {
+  return Deadline::after(5s);
+}
 
 std::unique_ptr<sql::Database> open_db(const std::string& path) {
   auto db = sql::open_sqlite({.path = path});
@@ -119,7 +121,8 @@ TEST_F(BusWorkerCrash, AConsumerKilledMidBatchHasItsMessagesRedeliveredAndEachEf
   for (int sent = 0; sent < kMessages; sent += 100) {
     std::vector<bus::OutgoingMessage> batch;
     for (int i = sent; i < sent + 100; ++i) batch.push_back({"msg-" + std::to_string(i), "{}", 0ms});
-    ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> { co_return co_await client_->send("work", batch, soon()); }));
+    ASSERT_TRUE(run_(
+        [&]() -> asio::awaitable<Result<void>> { co_return co_await client_->send("work", batch, soon()); }));
   }
   const std::string db_path = (dir_.path() / "consumer.db").string();
   const std::vector<std::string> args{"consume", bus_->address(), db_path, "work"};
@@ -151,10 +154,12 @@ TEST_F(BusWorkerCrash, AConsumerKilledMidBatchHasItsMessagesRedeliveredAndEachEf
   const auto line_end = metrics.find('\n', at);
   const auto received = std::stoll(metrics.substr(metrics.rfind(' ', line_end) + 1, line_end));
   std::size_t duplicates = 0;
-  for (std::size_t at = 0; (at = again.output().find("duplicate ", at)) != std::string::npos; ++at) ++duplicates;
-  std::printf("%d messages, %lld receives (the killed consumer's in-hand ones again), %lld effects, %zu "
-              "redeliveries whose effect had committed (inbox no-ops)\n",
-              kMessages, static_cast<long long>(received), static_cast<long long>(rows), duplicates);
+  for (std::size_t at = 0; (at = again.output().find("duplicate ", at)) != std::string::npos; ++at)
+    ++duplicates;
+  std::printf(
+      "%d messages, %lld receives (the killed consumer's in-hand ones again), %lld effects, %zu "
+      "redeliveries whose effect had committed (inbox no-ops)\n",
+      kMessages, static_cast<long long>(received), static_cast<long long>(rows), duplicates);
   EXPECT_GT(received, kMessages);
   db->close();
 }
@@ -178,7 +183,8 @@ TEST_F(BusWorkerCrash, ARelayKilledBetweenPublishingAndMarkingSentLosesNothingAn
   // sent yet (the relay is between publishing and marking them).
   auto consume = [&](sql::Database& producer, std::chrono::milliseconds wait) -> int {
     auto got = run_([&]() -> asio::awaitable<Result<std::vector<bus::QueueMessage>>> {
-      co_return co_await client_->receive("events", {.max_messages = 100, .wait = wait, .visibility = 60s}, soon());
+      co_return co_await client_->receive("events", {.max_messages = 100, .wait = wait, .visibility = 60s},
+                                          soon());
     });
     EXPECT_TRUE(got) << got.error().detail;
     if (!got) return 0;
@@ -190,8 +196,9 @@ TEST_F(BusWorkerCrash, ARelayKilledBetweenPublishingAndMarkingSentLosesNothingAn
       if (!event) continue;
       delivered.insert(event->event_id);
       auto pending = run_([&]() -> asio::awaitable<Result<sql::Rows>> {
-        co_return co_await producer.query("SELECT 1 FROM outbox_events WHERE event_id = ? AND sent_at_ms IS NULL",
-                                          {event->event_id}, soon());
+        co_return co_await producer.query(
+            "SELECT 1 FROM outbox_events WHERE event_id = ? AND sent_at_ms IS NULL", {event->event_id},
+            soon());
       });
       if (pending && !pending->empty()) ++unmarked;
       auto applied = run_([&]() -> asio::awaitable<Result<void>> {
@@ -199,7 +206,8 @@ TEST_F(BusWorkerCrash, ARelayKilledBetweenPublishingAndMarkingSentLosesNothingAn
           auto first = inbox.record(tx, "crash-test", id);
           if (!first) return first.error();
           if (!*first) return {};
-          auto inserted = tx.execute("INSERT INTO effects (event_id) VALUES (?)", std::vector<sql::Value>{id});
+          auto inserted =
+              tx.execute("INSERT INTO effects (event_id) VALUES (?)", std::vector<sql::Value>{id});
           if (!inserted) return inserted.error();
           return {};
         };
@@ -256,9 +264,10 @@ TEST_F(BusWorkerCrash, ARelayKilledBetweenPublishingAndMarkingSentLosesNothingAn
   ASSERT_TRUE(effects_rows);
   EXPECT_EQ(std::get<std::int64_t>(effects_rows->rows[0][0]), kEvents) << "an effect happened twice or never";
   EXPECT_GT(deliveries, delivered.size()) << "no duplicate reached the inbox";
-  std::printf("%d events committed; %d relays killed between publish and mark; %zu deliveries, %zu duplicates "
-              "absorbed by the inbox\n",
-              kEvents, kills_in_window, deliveries, deliveries - delivered.size());
+  std::printf(
+      "%d events committed; %d relays killed between publish and mark; %zu deliveries, %zu duplicates "
+      "absorbed by the inbox\n",
+      kEvents, kills_in_window, deliveries, deliveries - delivered.size());
   producer->close();
   consumer_db->close();
 }

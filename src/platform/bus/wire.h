@@ -19,6 +19,7 @@
 //   PUT  /bus/streams/{s}          {"max_age_ms","max_bytes"}                     -> 204
 // Admin (bearer token):
 //   GET  /admin/bus/queues, /admin/bus/streams                                    -> stats
+//   GET  /admin/bus/queues/{q}/messages?limit=n     (peek)                        -> {"messages":[...]}
 //   GET  /admin/bus/queues/{q}/dead-letters?limit=n                               -> {"messages":[...]}
 //   POST /admin/bus/queues/{q}/redrive {"limit"}                                  -> {"moved":n}
 //   DELETE /admin/bus/queues/{q}/messages                                         -> {"purged":n}

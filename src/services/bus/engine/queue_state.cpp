@@ -38,7 +38,8 @@ Result<void> QueueState::admit(std::size_t count, std::size_t bytes) const {
                                                           " messages)");
   if (live_bytes_ + bytes > options_.max_bytes)
     return Error::make(ErrorCode::kResourceExhausted, "the queue is full (" + std::to_string(live_bytes_) +
-                                                          " of " + std::to_string(options_.max_bytes) + " bytes)");
+                                                          " of " + std::to_string(options_.max_bytes) +
+                                                          " bytes)");
   return {};
 }
 
@@ -74,7 +75,8 @@ ReceiveOutcome QueueState::receive(std::int64_t now_ms, std::size_t max, std::in
     reschedule(m, now_ms + visibility_ms);
     out.delivered.push_back(
         QueueMessage{m.id, make_receipt(m.seq, m.receive_count), m.body, m.receive_count, m.sent_at_ms});
-    out.updated.push_back(StoredMessage{m.seq, {}, {}, m.sent_at_ms, m.visible_at_ms, m.receive_count, false});
+    out.updated.push_back(
+        StoredMessage{m.seq, {}, {}, m.sent_at_ms, m.visible_at_ms, m.receive_count, false});
   }
   return out;
 }
@@ -108,9 +110,19 @@ std::vector<StoredMessage> QueueState::change_visibility(const std::vector<std::
     StoredMessage* m = find_delivery(receipt);
     if (!m) continue;
     reschedule(*m, visible_at_ms);
-    changed.push_back(StoredMessage{m->seq, {}, {}, m->sent_at_ms, m->visible_at_ms, m->receive_count, false});
+    changed.push_back(
+        StoredMessage{m->seq, {}, {}, m->sent_at_ms, m->visible_at_ms, m->receive_count, false});
   }
   return changed;
+}
+
+std::vector<QueueMessage> QueueState::peek(std::size_t limit) const {
+  std::vector<QueueMessage> out;
+  for (const auto& [seq, m] : live_) {
+    if (out.size() >= limit) break;
+    out.push_back(QueueMessage{m.id, {}, m.body, m.receive_count, m.sent_at_ms});
+  }
+  return out;
 }
 
 std::vector<QueueMessage> QueueState::dead_letters(std::size_t limit) const {

@@ -63,6 +63,8 @@ class QueueState {
   std::vector<StoredMessage> change_visibility(const std::vector<std::string>& receipts,
                                                std::int64_t visible_at_ms);
 
+  // Messages not dead, oldest first, unchanged.
+  std::vector<QueueMessage> peek(std::size_t limit) const;
   // Dead letters, oldest first.
   std::vector<QueueMessage> dead_letters(std::size_t limit) const;
   // Moves up to `limit` dead letters back, visible at `now_ms` with their
@@ -84,7 +86,7 @@ class QueueState {
   void reschedule(StoredMessage& message, std::int64_t visible_at_ms);
 
   QueueOptions options_;
-  std::map<std::int64_t, StoredMessage> live_;              // ready, delayed, in flight
+  std::map<std::int64_t, StoredMessage> live_;               // ready, delayed, in flight
   std::set<std::pair<std::int64_t, std::int64_t>> by_time_;  // (visible_at, seq) of live_
   std::map<std::int64_t, StoredMessage> dead_;
   std::size_t live_bytes_ = 0;
