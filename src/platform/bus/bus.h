@@ -51,7 +51,7 @@ namespace cafe::bus {
 // Names: [a-z0-9][a-z0-9_-]{0,63} (they become NATS stream and subject
 // names too). Bodies: UTF-8 text (events are JSON), at most kMaxBodyBytes
 // each. The argument rules are in validate.h, shared by every backend.
-inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+inline constexpr std::size_t kMaxBodyBytes = std::size_t{256} * 1024;
 inline constexpr std::size_t kMaxBatch = 500;  // messages or records per call
 bool valid_name(std::string_view name) noexcept;
 

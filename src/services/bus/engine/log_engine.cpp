@@ -412,7 +412,7 @@ asio::awaitable<Result<void>> LogEngine::nack(std::string queue, std::vector<std
     if (!q) co_return q.error();
     const std::int64_t visible_at = now_ms() + delay.count();
     update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
-                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
+                    seqs_of((*q)->state.hand_back(receipts, visible_at)));
     if (delay.count() == 0) (*q)->waiters.wake_all();
   }
   co_return co_await write(db_, std::move(updates), deadline);
