@@ -4,6 +4,7 @@
 // answered.
 //
 //   bus_bench --embedded HOST:PORT [options]
+//   bus_bench --nats nats://HOST:PORT [options]
 //
 //   --mode throughput|latency  throughput: as fast as it goes (default);
 //                              latency: --rate messages/s, paced
@@ -15,10 +16,11 @@
 //   --bus-pid PID  also report that process's CPU time per message
 //
 // Throughput mode keeps a window of messages in flight (kWindow): a
-// sustained rate, not a backlog growing. Prints one line of `key=value` pairs: messages_per_s, p50_ms, p99_ms,
-// cpu_us_per_msg (with --bus-pid). Latency is send-call start to receive
-// answer, on this machine's steady clock (embedded in the body).
+// sustained rate, not a backlog growing. Prints one line of `key=value` pairs: messages_per_s, p50_ms,
+// p99_ms, cpu_us_per_msg (with --bus-pid). Latency is send-call start to receive answer, on this machine's
+// steady clock (embedded in the body).
 #include "platform/bus/embedded_bus.h"
+#include "platform/bus/nats_bus.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -46,6 +48,7 @@ using namespace std::chrono_literals;
 
 struct Config {
   std::string embedded;
+  std::string nats;
   std::string mode = "throughput";
   double seconds = 5;
   double warmup = 1;
@@ -74,22 +77,38 @@ Config parse(int argc, char** argv) {
       const std::string v = next();
       char* end = nullptr;
       const double d = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || d < lo || d > hi) usage(a + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'");
+      if (v.empty() || *end != '\0' || d < lo || d > hi)
+        usage(a + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v +
+              "'");
       return d;
     };
-    if (a == "--embedded") c.embedded = next();
-    else if (a == "--mode") { c.mode = next(); if (c.mode != "throughput" && c.mode != "latency") usage("--mode is throughput or latency"); }
-    else if (a == "--seconds") c.seconds = number(0.1, 3600);
-    else if (a == "--warmup") c.warmup = number(0, 600);
-    else if (a == "--batch") c.batch = static_cast<std::size_t>(number(1, cafe::bus::kMaxBatch));
-    else if (a == "--size") c.size = static_cast<std::size_t>(number(16, 65536));
-    else if (a == "--producers") c.producers = static_cast<int>(number(1, 256));
-    else if (a == "--consumers") c.consumers = static_cast<int>(number(1, 256));
-    else if (a == "--rate") c.rate = number(1, 1e7);
-    else if (a == "--bus-pid") c.bus_pid = static_cast<long>(number(1, 1e9));
-    else usage("unknown argument " + a);
+    if (a == "--embedded")
+      c.embedded = next();
+    else if (a == "--nats")
+      c.nats = next();
+    else if (a == "--mode") {
+      c.mode = next();
+      if (c.mode != "throughput" && c.mode != "latency") usage("--mode is throughput or latency");
+    } else if (a == "--seconds")
+      c.seconds = number(0.1, 3600);
+    else if (a == "--warmup")
+      c.warmup = number(0, 600);
+    else if (a == "--batch")
+      c.batch = static_cast<std::size_t>(number(1, cafe::bus::kMaxBatch));
+    else if (a == "--size")
+      c.size = static_cast<std::size_t>(number(16, 65536));
+    else if (a == "--producers")
+      c.producers = static_cast<int>(number(1, 256));
+    else if (a == "--consumers")
+      c.consumers = static_cast<int>(number(1, 256));
+    else if (a == "--rate")
+      c.rate = number(1, 1e7);
+    else if (a == "--bus-pid")
+      c.bus_pid = static_cast<long>(number(1, 1e9));
+    else
+      usage("unknown argument " + a);
   }
-  if (c.embedded.empty()) usage("give --embedded HOST:PORT");
+  if (c.embedded.empty() == c.nats.empty()) usage("give one of --embedded HOST:PORT and --nats URL");
   return c;
 }
 
@@ -179,8 +198,9 @@ asio::awaitable<void> produce(Shared& s, double per_producer_rate) {
 
 asio::awaitable<void> consume(Shared& s) {
   while (!s.stop) {
-    auto got = co_await s.bus->receive(
-        s.queue, {.max_messages = s.config.batch, .wait = 100ms, .visibility = 30s}, cafe::Deadline::after(10s));
+    auto got =
+        co_await s.bus->receive(s.queue, {.max_messages = s.config.batch, .wait = 100ms, .visibility = 30s},
+                                cafe::Deadline::after(10s));
     if (!got) {
       ++s.errors;
       continue;
@@ -218,7 +238,9 @@ double percentile(std::vector<double>& v, double p) {
 int main(int argc, char** argv) {
   const Config config = parse(argc, argv);
   asio::io_context ctx(1);
-  auto opened = cafe::bus::open_embedded_bus({.addresses = {config.embedded}, .caller = "bus-bench"});
+  auto opened = config.nats.empty()
+                    ? cafe::bus::open_embedded_bus({.addresses = {config.embedded}, .caller = "bus-bench"})
+                    : cafe::bus::open_nats_bus({.url = config.nats});
   if (!opened) usage(opened.error().detail);
   std::unique_ptr<cafe::bus::Bus> bus = std::move(*opened);
 
@@ -241,8 +263,10 @@ int main(int argc, char** argv) {
           co_return;
         }
         const auto start = Clock::now();
-        s.measure_from = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.warmup));
-        s.measure_until = s.measure_from + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.seconds));
+        s.measure_from =
+            start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.warmup));
+        s.measure_until = s.measure_from + std::chrono::duration_cast<Clock::duration>(
+                                               std::chrono::duration<double>(config.seconds));
         auto ex = co_await asio::this_coro::executor;
         for (int i = 0; i < config.consumers; ++i) asio::co_spawn(ex, consume(s), asio::detached);
         for (int i = 0; i < config.producers; ++i)
@@ -263,8 +287,9 @@ int main(int argc, char** argv) {
   ctx.run();
   if (status) return status;
   const double rate = static_cast<double>(s.acked) / config.seconds;
-  std::printf("messages_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%llu", rate, percentile(s.latencies_ms, 0.5),
-              percentile(s.latencies_ms, 0.99), static_cast<unsigned long long>(s.errors));
+  std::printf("messages_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%llu", rate,
+              percentile(s.latencies_ms, 0.5), percentile(s.latencies_ms, 0.99),
+              static_cast<unsigned long long>(s.errors));
   if (config.bus_pid && s.acked)
     std::printf(" cpu_us_per_msg=%.2f", (cpu_after - cpu_before) * 1e6 / static_cast<double>(s.acked));
   std::printf("\n");

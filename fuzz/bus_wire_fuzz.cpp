@@ -16,7 +16,9 @@ void check(bool ok) {
 
 template <class T>
 void refused_cleanly(const cafe::Result<T>& r) {
-  if (!r) check(r.error().code == cafe::ErrorCode::kInvalidArgument || r.error().code == cafe::ErrorCode::kPayloadTooLarge);
+  if (!r)
+    check(r.error().code == cafe::ErrorCode::kInvalidArgument ||
+          r.error().code == cafe::ErrorCode::kPayloadTooLarge);
 }
 
 }  // namespace
@@ -33,12 +35,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto again = wire::read_messages(wire::write_messages(*r));
         check(again && again->size() == r->size());
         for (std::size_t i = 0; i < r->size(); ++i)
-          check((*again)[i].id == (*r)[i].id && (*again)[i].body == (*r)[i].body && (*again)[i].delay == (*r)[i].delay);
+          check((*again)[i].id == (*r)[i].id && (*again)[i].body == (*r)[i].body &&
+                (*again)[i].delay == (*r)[i].delay);
       }
       break;
     }
-    case 1: refused_cleanly(wire::read_receive(body)); break;
-    case 2: refused_cleanly(wire::read_receipts(wire::ReceiptsKind::kNack, body)); break;
+    case 1:
+      refused_cleanly(wire::read_receive(body));
+      break;
+    case 2:
+      refused_cleanly(wire::read_receipts(wire::ReceiptsKind::kNack, body));
+      break;
     case 3: {
       auto r = wire::read_entries(body);
       refused_cleanly(r);
@@ -54,9 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (r) check(static_cast<bool>(wire::read_read(wire::write_read(r->from, r->options))));
       break;
     }
-    case 5: refused_cleanly(wire::read_offset(body, true)); break;
-    case 6: refused_cleanly(wire::read_queue_options(body)); break;
-    case 7: refused_cleanly(wire::read_records(body)); break;
+    case 5:
+      refused_cleanly(wire::read_offset(body, true));
+      break;
+    case 6:
+      refused_cleanly(wire::read_queue_options(body));
+      break;
+    case 7:
+      refused_cleanly(wire::read_records(body));
+      break;
   }
   return 0;
 }

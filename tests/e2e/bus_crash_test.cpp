@@ -27,7 +27,9 @@ std::unique_ptr<bus::Bus> client_of(const ServeProcess& process) {
   return opened ? std::move(*opened) : nullptr;
 }
 
-Deadline soon() { return Deadline::after(5s); }
+Deadline soon() {
+  return Deadline::after(5s);
+}
 
 TEST(BusCrash, DeliversEveryAcknowledgedSendAndAppendAfterAKillMidStream) {
   TempDir dir;
@@ -61,7 +63,8 @@ TEST(BusCrash, DeliversEveryAcknowledgedSendAndAppendAfterAKillMidStream) {
           std::vector<bus::OutgoingMessage> messages;
           std::vector<bus::StreamEntry> entries;
           for (int i = 0; i < 20; ++i) {
-            const std::string id = "p" + std::to_string(p) + "-" + std::to_string(batch) + "-" + std::to_string(i);
+            const std::string id =
+                "p" + std::to_string(p) + "-" + std::to_string(batch) + "-" + std::to_string(i);
             messages.push_back({id, "{\"order\":\"" + id + "\"}", 0ms});
             entries.push_back({"order-" + std::to_string(i % 5), id, "{}"});
           }
@@ -101,7 +104,8 @@ TEST(BusCrash, DeliversEveryAcknowledgedSendAndAppendAfterAKillMidStream) {
   std::set<std::string> delivered;
   for (;;) {
     auto got = run([&]() -> asio::awaitable<Result<std::vector<bus::QueueMessage>>> {
-      co_return co_await client->receive("payments", {.max_messages = 500, .wait = 0ms, .visibility = 60s}, soon());
+      co_return co_await client->receive("payments", {.max_messages = 500, .wait = 0ms, .visibility = 60s},
+                                         soon());
     });
     ASSERT_TRUE(got) << got.error().detail;
     if (got->empty()) break;
@@ -111,8 +115,8 @@ TEST(BusCrash, DeliversEveryAcknowledgedSendAndAppendAfterAKillMidStream) {
   std::uint64_t next = 0;
   for (;;) {
     auto records = run([&]() -> asio::awaitable<Result<std::vector<bus::StreamRecord>>> {
-      co_return co_await client->read("orders", bus::StreamPosition::at_offset(next), {.max_records = 500, .wait = 0ms},
-                                      soon());
+      co_return co_await client->read("orders", bus::StreamPosition::at_offset(next),
+                                      {.max_records = 500, .wait = 0ms}, soon());
     });
     ASSERT_TRUE(records) << records.error().detail;
     if (records->empty()) break;
@@ -122,8 +126,10 @@ TEST(BusCrash, DeliversEveryAcknowledgedSendAndAppendAfterAKillMidStream) {
   std::size_t lost_messages = 0, lost_records = 0;
   for (const auto& id : acked_messages) lost_messages += !delivered.contains(id);
   for (const auto& id : acked_records) lost_records += !recorded.contains(id);
-  std::printf("acknowledged before the kill: %zu sends, %zu appends; after the restart: %zu delivered, %zu recorded\n",
-              acked_messages.size(), acked_records.size(), delivered.size(), recorded.size());
+  std::printf(
+      "acknowledged before the kill: %zu sends, %zu appends; after the restart: %zu delivered, %zu "
+      "recorded\n",
+      acked_messages.size(), acked_records.size(), delivered.size(), recorded.size());
   EXPECT_EQ(lost_messages, 0u) << "of " << acked_messages.size() << " acknowledged sends";
   EXPECT_EQ(lost_records, 0u) << "of " << acked_records.size() << " acknowledged appends";
   client->close();

@@ -82,7 +82,8 @@ int consume(const std::string& address, const std::string& path, const std::stri
             std::fflush(stdout);
             return {};
           }
-          auto inserted = tx.execute("INSERT INTO effects (message_id) VALUES (?)", std::vector<sql::Value>{id});
+          auto inserted =
+              tx.execute("INSERT INTO effects (message_id) VALUES (?)", std::vector<sql::Value>{id});
           if (!inserted) return inserted.error();
           return {};
         };
@@ -99,7 +100,8 @@ int consume(const std::string& address, const std::string& path, const std::stri
 int relay(const std::string& address, const std::string& path, const std::string& queue, int events,
           int latency_ms) {
   faults::Registry registry;
-  auto db = faults::with_faults(open_db(path, {.outbox = true, .inbox = false, .idempotency = false}), registry);
+  auto db =
+      faults::with_faults(open_db(path, {.outbox = true, .inbox = false, .idempotency = false}), registry);
   auto bus = open_bus(address);
   asio::io_context ctx(1);
   bus::Outbox outbox;
@@ -132,7 +134,8 @@ int relay(const std::string& address, const std::string& path, const std::string
         slow.latency = std::chrono::milliseconds(latency_ms);
         slow.expires_at = std::chrono::system_clock::now() + std::chrono::hours(1);
         if (latency_ms > 0) {
-          if (auto added = registry.add(slow, std::chrono::system_clock::now()); !added) die(added.error().detail);
+          if (auto added = registry.add(slow, std::chrono::system_clock::now()); !added)
+            die(added.error().detail);
         }
         auto made = bus::OutboxRelay::create(*db, *bus,
                                              {.holder = "crash-test-" + std::to_string(::getpid()),
@@ -157,6 +160,7 @@ int relay(const std::string& address, const std::string& path, const std::string
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "consume" && argc == 5) return consume(argv[2], argv[3], argv[4]);
-  if (mode == "relay" && argc == 7) return relay(argv[2], argv[3], argv[4], std::atoi(argv[5]), std::atoi(argv[6]));
+  if (mode == "relay" && argc == 7)
+    return relay(argv[2], argv[3], argv[4], std::atoi(argv[5]), std::atoi(argv[6]));
   die("usage: consume BUS DB QUEUE | relay BUS DB QUEUE EVENTS STORE_LATENCY_MS");
 }

@@ -78,7 +78,9 @@ std::string ServeProcess::address() const {
   return a;
 }
 
-void ServeProcess::terminate() { ::kill(pid_, SIGTERM); }
+void ServeProcess::terminate() {
+  ::kill(pid_, SIGTERM);
+}
 
 void ServeProcess::kill() {
   if (pid_ <= 0 || exited_) return;
@@ -101,6 +103,8 @@ bool ServeProcess::wait_exit(std::chrono::milliseconds within) {
   }
 }
 
-std::string ServeProcess::log() const { return read_file(dir_ / (name_ + ".stderr.log")); }
+std::string ServeProcess::log() const {
+  return read_file(dir_ / (name_ + ".stderr.log"));
+}
 
 }  // namespace cafe::test

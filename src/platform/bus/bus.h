@@ -51,7 +51,7 @@ namespace cafe::bus {
 // Names: [a-z0-9][a-z0-9_-]{0,63} (they become NATS stream and subject
 // names too). Bodies: UTF-8 text (events are JSON), at most kMaxBodyBytes
 // each. The argument rules are in validate.h, shared by every backend.
-inline constexpr std::size_t kMaxBodyBytes = 256 * 1024;
+inline constexpr std::size_t kMaxBodyBytes = std::size_t{256} * 1024;
 inline constexpr std::size_t kMaxBatch = 500;  // messages or records per call
 bool valid_name(std::string_view name) noexcept;
 
@@ -85,16 +85,16 @@ struct QueueMessage {
 };
 
 struct ReceiveOptions {
-  std::size_t max_messages = 10;                   // 1..kMaxBatch
-  std::chrono::milliseconds wait{0};               // long poll: wait this long for the first message
+  std::size_t max_messages = 10;                        // 1..kMaxBatch
+  std::chrono::milliseconds wait{0};                    // long poll: wait this long for the first message
   std::optional<std::chrono::milliseconds> visibility;  // the queue's default when empty
 };
 
 struct QueueStats {
   std::string name;
-  std::size_t ready = 0;      // visible now or after a delay
-  std::size_t in_flight = 0;  // received, not yet acked
-  std::size_t dead = 0;       // in the dead-letter queue
+  std::size_t ready = 0;           // visible now or after a delay
+  std::size_t in_flight = 0;       // received, not yet acked
+  std::size_t dead = 0;            // in the dead-letter queue
   std::int64_t oldest_age_ms = 0;  // age of the oldest message not dead (0 when empty)
 };
 
@@ -116,9 +116,9 @@ struct StreamRecord {
 // first retained record when it has committed none).
 struct StreamPosition {
   enum class Kind { kOffset, kTime, kGroup } kind = Kind::kOffset;
-  std::uint64_t offset = 0;   // kOffset: the first offset wanted (0: the oldest retained)
-  std::int64_t time_ms = 0;   // kTime: the first record appended at or after this
-  std::string group;          // kGroup
+  std::uint64_t offset = 0;  // kOffset: the first offset wanted (0: the oldest retained)
+  std::int64_t time_ms = 0;  // kTime: the first record appended at or after this
+  std::string group;         // kGroup
 
   static StreamPosition at_offset(std::uint64_t offset) { return {Kind::kOffset, offset, 0, {}}; }
   static StreamPosition at_time(std::int64_t time_ms) { return {Kind::kTime, 0, time_ms, {}}; }
@@ -183,12 +183,13 @@ class Bus {
   virtual boost::asio::awaitable<Result<std::vector<std::uint64_t>>> append(std::string stream,
                                                                             std::vector<StreamEntry> entries,
                                                                             Deadline deadline) = 0;
-  virtual boost::asio::awaitable<Result<std::vector<StreamRecord>>> read(std::string stream, StreamPosition from,
+  virtual boost::asio::awaitable<Result<std::vector<StreamRecord>>> read(std::string stream,
+                                                                         StreamPosition from,
                                                                          ReadOptions options,
                                                                          Deadline deadline) = 0;
   // Records that `group` has processed everything up to `offset` inclusive.
-  virtual boost::asio::awaitable<Result<void>> commit(std::string stream, std::string group, std::uint64_t offset,
-                                                      Deadline deadline) = 0;
+  virtual boost::asio::awaitable<Result<void>> commit(std::string stream, std::string group,
+                                                      std::uint64_t offset, Deadline deadline) = 0;
   // The group's committed offset; empty when it has committed none.
   virtual boost::asio::awaitable<Result<std::optional<std::uint64_t>>> committed(std::string stream,
                                                                                  std::string group,

@@ -49,9 +49,12 @@ bool retryable(const Error& error) noexcept;
 
 struct QueueWorkerOptions {
   std::string queue;
-  std::size_t concurrency = 4;            // messages in hand at once (running, or done and not yet acked)
-  std::size_t batch_size = 10;            // per receive, at most; 1..kMaxBatch
-  std::chrono::milliseconds wait{2'000};  // long poll; also bounds how long a stop waits for it
+  std::size_t concurrency = 4;  // messages in hand at once (running, or done and not yet acked)
+  std::size_t batch_size = 10;  // per receive, at most; 1..kMaxBatch
+  // Long poll. A stop waits for the one in progress (a receive abandoned
+  // half-way could still take messages at the bus), so this also bounds
+  // how long a stop takes to begin draining.
+  std::chrono::milliseconds wait{2'000};
   // Each delivery is hidden this long, and extended by as much every third
   // of it while its handler still runs.
   std::chrono::milliseconds visibility{30'000};

@@ -30,16 +30,26 @@ Error from_problem(const http::Response& response) {
     }
   }
   switch (response.status) {
-    case 400: return Error::invalid(std::move(detail));
-    case 401: return Error::make(ErrorCode::kUnauthenticated, std::move(detail));
-    case 403: return Error::make(ErrorCode::kPermissionDenied, std::move(detail));
-    case 404: return Error::not_found(std::move(detail));
-    case 409: return Error::conflict(std::move(detail));
-    case 413: return Error::make(ErrorCode::kPayloadTooLarge, std::move(detail));
-    case 429: return Error::make(ErrorCode::kResourceExhausted, std::move(detail));
-    case 503: return Error::unavailable(std::move(detail));
-    case 504: return Error::make(ErrorCode::kDeadlineExceeded, std::move(detail));
-    default: return Error::internal(std::move(detail));
+    case 400:
+      return Error::invalid(std::move(detail));
+    case 401:
+      return Error::make(ErrorCode::kUnauthenticated, std::move(detail));
+    case 403:
+      return Error::make(ErrorCode::kPermissionDenied, std::move(detail));
+    case 404:
+      return Error::not_found(std::move(detail));
+    case 409:
+      return Error::conflict(std::move(detail));
+    case 413:
+      return Error::make(ErrorCode::kPayloadTooLarge, std::move(detail));
+    case 429:
+      return Error::make(ErrorCode::kResourceExhausted, std::move(detail));
+    case 503:
+      return Error::unavailable(std::move(detail));
+    case 504:
+      return Error::make(ErrorCode::kDeadlineExceeded, std::move(detail));
+    default:
+      return Error::internal(std::move(detail));
   }
 }
 
@@ -49,11 +59,12 @@ class EmbeddedBus final : public Bus {
       : client_(std::move(client)), admin_token_(std::move(admin_token)) {}
   ~EmbeddedBus() override { close(); }
 
-  asio::awaitable<Result<void>> declare_queue(std::string queue, QueueOptions options, Deadline deadline) override {
+  asio::awaitable<Result<void>> declare_queue(std::string queue, QueueOptions options,
+                                              Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     if (auto v = check_queue_options(options); !v) co_return v.error();
-    co_return co_await no_content(Method::kPut, "/bus/queues/" + queue, wire::write_queue_options(options), deadline,
-                                  true);
+    co_return co_await no_content(Method::kPut, "/bus/queues/" + queue, wire::write_queue_options(options),
+                                  deadline, true);
   }
 
   asio::awaitable<Result<void>> declare_stream(std::string stream, StreamOptions options,
@@ -68,8 +79,8 @@ class EmbeddedBus final : public Bus {
                                      Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     if (auto v = check_messages(messages); !v) co_return v.error();
-    auto answer = co_await call(Method::kPost, "/bus/queues/" + queue + "/messages", wire::write_messages(messages),
-                                deadline, false);
+    auto answer = co_await call(Method::kPost, "/bus/queues/" + queue + "/messages",
+                                wire::write_messages(messages), deadline, false);
     if (!answer) co_return answer.error();
     co_return Result<void>{};
   }
@@ -78,15 +89,16 @@ class EmbeddedBus final : public Bus {
                                                              Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     if (auto v = check_receive(options); !v) co_return v.error();
-    auto answer =
-        co_await call(Method::kPost, "/bus/queues/" + queue + "/receive", wire::write_receive(options), deadline, false);
+    auto answer = co_await call(Method::kPost, "/bus/queues/" + queue + "/receive",
+                                wire::write_receive(options), deadline, false);
     if (!answer) co_return answer.error();
     co_return wire::read_deliveries(answer->body);
   }
 
   asio::awaitable<Result<void>> ack(std::string queue, std::vector<std::string> receipts,
                                     Deadline deadline) override {
-    co_return co_await receipts_call(wire::ReceiptsKind::kAck, std::move(queue), {std::move(receipts)}, deadline);
+    co_return co_await receipts_call(wire::ReceiptsKind::kAck, std::move(queue), {std::move(receipts)},
+                                     deadline);
   }
 
   asio::awaitable<Result<void>> nack(std::string queue, std::vector<std::string> receipts, milliseconds delay,
@@ -107,8 +119,9 @@ class EmbeddedBus final : public Bus {
                                                           Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
-    auto answer = co_await call(Method::kGet, "/admin/bus/queues/" + queue + "/messages?limit=" + std::to_string(limit),
-                                {}, deadline, true, true);
+    auto answer =
+        co_await call(Method::kGet, "/admin/bus/queues/" + queue + "/messages?limit=" + std::to_string(limit),
+                      {}, deadline, true, true);
     if (!answer) co_return answer.error();
     co_return wire::read_deliveries(answer->body);
   }
@@ -117,13 +130,15 @@ class EmbeddedBus final : public Bus {
                                                                   Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
-    auto answer = co_await call(Method::kGet, "/admin/bus/queues/" + queue + "/dead-letters?limit=" +
-                                                  std::to_string(limit), {}, deadline, true, true);
+    auto answer = co_await call(Method::kGet,
+                                "/admin/bus/queues/" + queue + "/dead-letters?limit=" + std::to_string(limit),
+                                {}, deadline, true, true);
     if (!answer) co_return answer.error();
     co_return wire::read_deliveries(answer->body);
   }
 
-  asio::awaitable<Result<std::size_t>> redrive(std::string queue, std::size_t limit, Deadline deadline) override {
+  asio::awaitable<Result<std::size_t>> redrive(std::string queue, std::size_t limit,
+                                               Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     limit = std::clamp<std::size_t>(limit, 1, kMaxBatch);
     auto answer = co_await call(Method::kPost, "/admin/bus/queues/" + queue + "/redrive",
@@ -134,17 +149,19 @@ class EmbeddedBus final : public Bus {
 
   asio::awaitable<Result<std::size_t>> purge(std::string queue, Deadline deadline) override {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
-    auto answer = co_await call(Method::kDelete, "/admin/bus/queues/" + queue + "/messages", {}, deadline, true, true);
+    auto answer =
+        co_await call(Method::kDelete, "/admin/bus/queues/" + queue + "/messages", {}, deadline, true, true);
     if (!answer) co_return answer.error();
     co_return wire::read_count("purged", answer->body);
   }
 
-  asio::awaitable<Result<std::vector<std::uint64_t>>> append(std::string stream, std::vector<StreamEntry> entries,
+  asio::awaitable<Result<std::vector<std::uint64_t>>> append(std::string stream,
+                                                             std::vector<StreamEntry> entries,
                                                              Deadline deadline) override {
     if (auto v = check_name("stream", stream); !v) co_return v.error();
     if (auto v = check_entries(entries); !v) co_return v.error();
-    auto answer = co_await call(Method::kPost, "/bus/streams/" + stream + "/records", wire::write_entries(entries),
-                                deadline, false);
+    auto answer = co_await call(Method::kPost, "/bus/streams/" + stream + "/records",
+                                wire::write_entries(entries), deadline, false);
     if (!answer) co_return answer.error();
     auto offsets = wire::read_offsets(answer->body);
     if (offsets && offsets->size() != entries.size())
@@ -157,8 +174,8 @@ class EmbeddedBus final : public Bus {
                                                           ReadOptions options, Deadline deadline) override {
     if (auto v = check_name("stream", stream); !v) co_return v.error();
     if (auto v = check_read(from, options); !v) co_return v.error();
-    auto answer = co_await call(Method::kPost, "/bus/streams/" + stream + "/read", wire::write_read(from, options),
-                                deadline, true);
+    auto answer = co_await call(Method::kPost, "/bus/streams/" + stream + "/read",
+                                wire::write_read(from, options), deadline, true);
     if (!answer) co_return answer.error();
     co_return wire::read_records(answer->body);
   }
@@ -175,7 +192,8 @@ class EmbeddedBus final : public Bus {
                                                                   Deadline deadline) override {
     if (auto v = check_name("stream", stream); !v) co_return v.error();
     if (auto v = check_name("group", group); !v) co_return v.error();
-    auto answer = co_await call(Method::kGet, "/bus/streams/" + stream + "/groups/" + group, {}, deadline, true);
+    auto answer =
+        co_await call(Method::kGet, "/bus/streams/" + stream + "/groups/" + group, {}, deadline, true);
     if (!answer) co_return answer.error();
     co_return wire::read_offset(answer->body, true);
   }
@@ -201,24 +219,26 @@ class EmbeddedBus final : public Bus {
   }
 
  private:
-  asio::awaitable<Result<void>> receipts_call(wire::ReceiptsKind kind, std::string queue, wire::ReceiptsCall call_args,
-                                              Deadline deadline) {
+  asio::awaitable<Result<void>> receipts_call(wire::ReceiptsKind kind, std::string queue,
+                                              wire::ReceiptsCall call_args, Deadline deadline) {
     if (auto v = check_name("queue", queue); !v) co_return v.error();
     if (auto v = check_receipts(call_args.receipts); !v) co_return v.error();
-    const char* verb = kind == wire::ReceiptsKind::kAck ? "/ack" : kind == wire::ReceiptsKind::kNack ? "/nack" : "/extend";
-    co_return co_await no_content(Method::kPost, "/bus/queues/" + queue + verb, wire::write_receipts(kind, call_args),
-                                  deadline, true);
+    const char* verb = kind == wire::ReceiptsKind::kAck    ? "/ack"
+                       : kind == wire::ReceiptsKind::kNack ? "/nack"
+                                                           : "/extend";
+    co_return co_await no_content(Method::kPost, "/bus/queues/" + queue + verb,
+                                  wire::write_receipts(kind, call_args), deadline, true);
   }
 
-  asio::awaitable<Result<void>> no_content(Method method, std::string target, std::string body, Deadline deadline,
-                                           bool idempotent) {
+  asio::awaitable<Result<void>> no_content(Method method, std::string target, std::string body,
+                                           Deadline deadline, bool idempotent) {
     auto answer = co_await call(method, std::move(target), std::move(body), deadline, idempotent);
     if (!answer) co_return answer.error();
     co_return Result<void>{};
   }
 
-  asio::awaitable<Result<http::Response>> call(Method method, std::string target, std::string body, Deadline deadline,
-                                               bool idempotent, bool admin = false) {
+  asio::awaitable<Result<http::Response>> call(Method method, std::string target, std::string body,
+                                               Deadline deadline, bool idempotent, bool admin = false) {
     if (closed_.load()) co_return Error::unavailable("the bus client is closed");
     http::Request request;
     request.method = method;
@@ -228,8 +248,8 @@ class EmbeddedBus final : public Bus {
       request.body = std::move(body);
     }
     if (admin && !admin_token_.empty()) request.headers.set("Authorization", "Bearer " + admin_token_);
-    upstream::CallContext context{.deadline = deadline, .request_id = {}, .trace_id = {}, .span_id = {},
-                                  .idempotent = idempotent};
+    upstream::CallContext context{
+        .deadline = deadline, .request_id = {}, .trace_id = {}, .span_id = {}, .idempotent = idempotent};
     auto answer = co_await client_->call(std::string(kService), std::move(request), context);
     if (!answer) co_return answer.error();
     if (answer->status >= 300) co_return from_problem(*answer);
@@ -244,7 +264,8 @@ class EmbeddedBus final : public Bus {
 }  // namespace
 
 Result<std::unique_ptr<Bus>> open_embedded_bus(const EmbeddedBusOptions& options) {
-  if (options.addresses.empty()) return Error::invalid("the embedded bus needs the address of the bus process");
+  if (options.addresses.empty())
+    return Error::invalid("the embedded bus needs the address of the bus process");
   upstream::ServiceClientOptions client;
   client.caller = options.caller;
   client.services = {{std::string(kService), options.addresses}};

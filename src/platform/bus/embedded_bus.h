@@ -31,7 +31,7 @@ namespace cafe::bus {
 
 struct EmbeddedBusOptions {
   std::vector<std::string> addresses{};  // "host:port" of the bus process
-  std::string caller = "bus-client";   // the calling service, for client metrics
+  std::string caller = "bus-client";     // the calling service, for client metrics
   // For the admin calls (stats, dead letters, redrive, purge); without it
   // they answer kUnauthenticated.
   std::string admin_token{};

@@ -16,6 +16,7 @@
 // that gets one has a poison message, not a store outage.
 #pragma once
 
+#include "platform/bus/bus.h"
 #include "platform/core/error.h"
 
 #include <boost/json/value.hpp>
@@ -27,8 +28,8 @@
 
 namespace cafe::bus {
 
-// A serialised envelope must fit in one bus message (bus.h kMaxBodyBytes).
-inline constexpr std::size_t kMaxEventBytes = 256 * 1024;
+// A serialised envelope must fit in one bus message.
+inline constexpr std::size_t kMaxEventBytes = kMaxBodyBytes;
 // Nesting of `data` a consumer has to walk: an order with lines with
 // modifiers is five levels deep; 32 leaves room without inviting abuse.
 inline constexpr std::size_t kMaxEventDepth = 32;

@@ -137,7 +137,7 @@ Error to_error(const BeginOutcome& outcome) {
 }
 
 IdempotencyStore::IdempotencyStore(sql::Database& db, IdempotencyOptions options)
-    : db_(db), options_(std::move(options)) {}
+    : db_(db), options_(options) {}
 
 asio::awaitable<Result<BeginOutcome>> IdempotencyStore::begin(std::string scope, std::string key,
                                                               std::string fingerprint, Deadline deadline) {

@@ -6,11 +6,13 @@
 namespace cafe::bus {
 
 InboxMetrics::InboxMetrics(prometheus::Registry& registry)
-    : family_(prometheus::BuildCounter()
-                  .Name("cloudcafe_inbox_events_total")
-                  .Help("Events a consumer's inbox admitted (apply) or skipped (duplicate: seen before; stale: an "
-                        "older version than one applied)")
-                  .Register(registry)) {}
+    : family_(
+          prometheus::BuildCounter()
+              .Name("cloudcafe_inbox_events_total")
+              .Help(
+                  "Events a consumer's inbox admitted (apply) or skipped (duplicate: seen before; stale: an "
+                  "older version than one applied)")
+              .Register(registry)) {}
 
 void InboxMetrics::count(std::string_view consumer, Admission admission) {
   prometheus::Counter* counter = nullptr;

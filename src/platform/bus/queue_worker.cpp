@@ -13,6 +13,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
@@ -113,13 +114,14 @@ using State = QueueWorker::State;
 
 asio::awaitable<void> handle(std::shared_ptr<State> s, std::uint64_t id, QueueMessage message) {
   Result<void> outcome = ok();
+  bool cut_short = false;  // cancelled at the drain timeout: not the message's fault
   try {
     auto op = s->handler(message);
     outcome = co_await std::move(op);
   } catch (const boost::system::system_error& e) {
-    outcome = e.code() == asio::error::operation_aborted
-                  ? Error::unavailable("the handler was cancelled at shutdown")
-                  : Error::internal(std::string("the handler threw: ") + e.what());
+    cut_short = e.code() == asio::error::operation_aborted;
+    outcome = cut_short ? Error::unavailable("the handler was cancelled at shutdown")
+                        : Error::internal(std::string("the handler threw: ") + e.what());
   } catch (const std::exception& e) {
     outcome = Error::internal(std::string("the handler threw: ") + e.what());
   }
@@ -138,9 +140,12 @@ asio::awaitable<void> handle(std::shared_ptr<State> s, std::uint64_t id, QueueMe
   }
 
   const bool retry = retryable(outcome.error());
-  const milliseconds delay =
-      retry ? s->retry_delay.delay(static_cast<int>(message.receive_count), s->rng) : milliseconds(0);
-  if (retry) {
+  // Poison goes back at once (on its way to the dead-letter queue), and so
+  // does a message whose handler the stop cut short (to another replica).
+  const milliseconds delay = retry && !cut_short
+                                 ? s->retry_delay.delay(static_cast<int>(message.receive_count), s->rng)
+                                 : milliseconds(0);
+  if (retry && !cut_short) {
     ++s->handler_failures;
     s->pause_after_failure();
   }
@@ -236,6 +241,20 @@ asio::awaitable<void> extend_loop(std::shared_ptr<State> s) {
   }
 }
 
+// Messages received as the worker stopped: visible again at once, for
+// another replica.
+asio::awaitable<void> hand_back(std::shared_ptr<State> s, std::vector<QueueMessage> messages) {
+  std::vector<std::string> receipts;
+  receipts.reserve(messages.size());
+  for (const QueueMessage& m : messages) receipts.push_back(m.receipt);
+  auto op = s->bus.nack(s->options.queue, std::move(receipts), milliseconds(0), s->call_deadline());
+  if (auto handed_back = co_await std::move(op); !handed_back) {
+    telemetry::log(
+        telemetry::Level::kWarn, "queue_nack_failed",
+        {{"queue", s->options.queue}, {"messages", messages.size()}, {"error", handed_back.error().detail}});
+  }
+}
+
 void spawn_helper(const asio::any_io_executor& ex, const std::shared_ptr<State>& s, const char* name,
                   asio::awaitable<void> loop) {
   ++s->helpers_running;
@@ -299,8 +318,23 @@ asio::awaitable<void> QueueWorker::run() {
     const ReceiveOptions receive{.max_messages = std::min(o.batch_size, o.concurrency - s->in_hand.size()),
                                  .wait = o.wait,
                                  .visibility = o.visibility};
-    auto op = s->bus.receive(o.queue, receive, Deadline::after(o.wait + o.call_timeout));
-    auto messages = co_await std::move(op);
+    // The long poll runs to its end even when the worker is stopped: a
+    // receive abandoned half-way may still take messages at the bus, which
+    // would then stay hidden for their visibility timeout. So a stop waits
+    // up to `wait` for it, and hands back what it brought.
+    auto shielded = asio::co_spawn(
+        ex,
+        [s, receive, deadline = Deadline::after(o.wait + o.call_timeout)]()
+            -> asio::awaitable<Result<std::vector<QueueMessage>>> {
+          auto op = s->bus.receive(s->options.queue, receive, deadline);
+          co_return co_await std::move(op);
+        },
+        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+    auto messages = co_await std::move(shielded);
+    if (co_await internal::cancelled()) {
+      if (messages && !messages->empty()) co_await hand_back(s, std::move(*messages));
+      break;
+    }
     if (!messages) {
       ++s->bus_failures;
       s->count([](QueueWorkerStats& st) { ++st.bus_failures; });

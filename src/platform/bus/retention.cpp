@@ -18,7 +18,7 @@ Result<std::unique_ptr<Retention>> Retention::create(sql::Database& db, Retentio
   if (options.outbox_sent <= zero || options.inbox <= zero || options.idempotency <= zero ||
       options.interval <= zero || options.store_timeout <= zero)
     return Error::invalid("retention: periods, interval and store_timeout must be positive");
-  return std::unique_ptr<Retention>(new Retention(db, std::move(options)));
+  return std::unique_ptr<Retention>(new Retention(db, options));
 }
 
 asio::awaitable<Result<bool>> Retention::drain(std::string sql, std::vector<Value> params,

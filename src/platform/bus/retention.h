@@ -77,7 +77,7 @@ class Retention {
   Retention& operator=(const Retention&) = delete;
 
  private:
-  Retention(sql::Database& db, RetentionOptions options) : db_(db), options_(std::move(options)) {}
+  Retention(sql::Database& db, RetentionOptions options) : db_(db), options_(options) {}
 
   // Deletes in batches with `sql` (its parameters: `params` then the batch
   // size) until a batch comes back short; adds what it deleted to `deleted`.

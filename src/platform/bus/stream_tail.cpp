@@ -14,14 +14,15 @@ asio::awaitable<void> tail_stream(Bus& bus, StreamTailOptions options, TailHandl
   asio::steady_timer pause(co_await asio::this_coro::executor);
   const resilience::Backoff backoff(options.failure_backoff);
   std::mt19937_64 rng{std::random_device{}()};
-  const std::int64_t started_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const std::int64_t started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
   StreamPosition from = StreamPosition::at_time(started_ms);
   int failures = 0;
   for (;;) {
-    auto read = co_await bus.read(options.stream, from, {.max_records = options.batch_size, .wait = options.wait},
-                                  Deadline::after(options.wait + options.call_timeout));
+    auto read =
+        co_await bus.read(options.stream, from, {.max_records = options.batch_size, .wait = options.wait},
+                          Deadline::after(options.wait + options.call_timeout));
     if (!read) {
       ++failures;
       pause.expires_after(backoff.delay(failures, rng));

@@ -73,6 +73,8 @@ struct StreamWorker::State {
     if (!handled_up_to || handled_up_to == committed) co_return true;
     auto op = bus.commit(options.stream, options.group, *handled_up_to, call_deadline());
     if (auto done = co_await std::move(op); !done) {
+      // Cut short by the stop: run() commits once more on its way out.
+      if (co_await internal::cancelled()) co_return false;
       telemetry::log(telemetry::Level::kWarn, "stream_commit_failed",
                      {{"stream", options.stream}, {"group", options.group}, {"error", done.error().detail}});
       co_return false;
@@ -168,6 +170,7 @@ struct StreamWorker::State {
     auto op = bus.read(options.stream, from, {.max_records = options.batch_size, .wait = options.wait},
                        Deadline::after(options.wait + options.call_timeout));
     auto records = co_await std::move(op);
+    if (!records && co_await internal::cancelled()) co_return;  // a long poll cut short by the stop
     if (!records) {
       telemetry::log(
           telemetry::Level::kWarn, "stream_read_failed",
@@ -181,7 +184,7 @@ struct StreamWorker::State {
       handled_up_to = record.offset;
       next_offset = record.offset + 1;
     }
-    if (!co_await commit()) co_await pause();
+    if (!co_await commit() && !co_await internal::cancelled()) co_await pause();
   }
 };
 
@@ -219,6 +222,9 @@ asio::awaitable<void> StreamWorker::run() {
   co_await asio::this_coro::throw_if_cancelled(false);
   if (!s.lease) s.count([](StreamWorkerStats& st) { st.lease_held = true; });
   while (!co_await internal::cancelled()) co_await s.read_and_handle();
+  // From here on a failure is a failure, not the stop: the last commit and
+  // the lease's release are worth their log lines.
+  co_await asio::this_coro::reset_cancellation_state();
 
   const Deadline stop_deadline = s.call_deadline();
   if (!s.lease || s.lease->held(internal::steady_now(s.options.clock))) co_await s.commit();

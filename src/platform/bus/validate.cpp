@@ -26,9 +26,9 @@ Result<void> check_id(const std::string& field, std::string_view id) {
 
 Result<void> check_body(const std::string& field, std::string_view body) {
   if (body.size() > kMaxBodyBytes)
-    return Error::make(ErrorCode::kPayloadTooLarge,
-                       field + " is " + std::to_string(body.size()) + " bytes; the limit is " +
-                           std::to_string(kMaxBodyBytes));
+    return Error::make(ErrorCode::kPayloadTooLarge, field + " is " + std::to_string(body.size()) +
+                                                        " bytes; the limit is " +
+                                                        std::to_string(kMaxBodyBytes));
   if (!http::is_valid_utf8(body)) return invalid(field, "must be UTF-8 text");
   return {};
 }
@@ -36,18 +36,19 @@ Result<void> check_body(const std::string& field, std::string_view body) {
 }  // namespace
 
 Result<void> check_name(std::string_view what, std::string_view name) {
-  if (!valid_name(name))
-    return invalid(std::string(what), "must match [a-z0-9][a-z0-9_-]{0,63}");
+  if (!valid_name(name)) return invalid(std::string(what), "must match [a-z0-9][a-z0-9_-]{0,63}");
   return {};
 }
 
 Result<void> check_queue_options(const QueueOptions& o) {
   if (auto v = check_visibility(o.visibility); !v) return v;
   if (o.max_receives < 1 || o.max_receives > 1000) return invalid("max_receives", "must be 1 to 1000");
-  if (o.max_messages < 1 || o.max_messages > 10'000'000) return invalid("max_messages", "must be 1 to 10000000");
+  if (o.max_messages < 1 || o.max_messages > 10'000'000)
+    return invalid("max_messages", "must be 1 to 10000000");
   if (o.max_bytes < kMaxBodyBytes || o.max_bytes > (std::size_t{16} << 30))
     return invalid("max_bytes", "must be 256 KiB to 16 GiB");
-  if (o.dead_letter_retention < std::chrono::hours(1)) return invalid("dead_letter_retention", "must be at least 1 h");
+  if (o.dead_letter_retention < std::chrono::hours(1))
+    return invalid("dead_letter_retention", "must be at least 1 h");
   return {};
 }
 
@@ -105,7 +106,8 @@ Result<void> check_entries(const std::vector<StreamEntry>& entries) {
     if (auto v = check_id(at + ".id", entries[i].id); !v) return v;
     const auto& key = entries[i].partition_key;
     if (key.empty() || key.size() > kMaxPartitionKeyBytes)
-      return invalid(at + ".partition_key", "must be 1 to " + std::to_string(kMaxPartitionKeyBytes) + " bytes");
+      return invalid(at + ".partition_key",
+                     "must be 1 to " + std::to_string(kMaxPartitionKeyBytes) + " bytes");
     if (auto v = check_body(at + ".body", entries[i].body); !v) return v;
   }
   return {};
@@ -117,7 +119,8 @@ Result<void> check_read(const StreamPosition& from, const ReadOptions& o) {
   if (o.wait < std::chrono::milliseconds(0) || o.wait > kMaxWait)
     return invalid("wait_ms", "must be 0 to " + std::to_string(kMaxWait.count()));
   if (from.kind == StreamPosition::Kind::kGroup) return check_name("group", from.group);
-  if (from.kind == StreamPosition::Kind::kTime && from.time_ms < 0) return invalid("time_ms", "must not be negative");
+  if (from.kind == StreamPosition::Kind::kTime && from.time_ms < 0)
+    return invalid("time_ms", "must not be negative");
   return {};
 }
 

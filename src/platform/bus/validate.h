@@ -9,7 +9,7 @@ namespace cafe::bus {
 
 inline constexpr std::size_t kMaxIdBytes = 128;
 inline constexpr std::size_t kMaxPartitionKeyBytes = 256;
-inline constexpr std::chrono::milliseconds kMaxWait{20'000};        // long poll
+inline constexpr std::chrono::milliseconds kMaxWait{20'000};            // long poll
 inline constexpr std::chrono::milliseconds kMaxVisibility{43'200'000};  // 12 h, as SQS
 inline constexpr std::chrono::milliseconds kMaxDelay{900'000};          // 15 min, as SQS
 

@@ -32,9 +32,13 @@ Result<T> read_object(std::string_view body, std::string_view what, Read read) {
   return out;
 }
 
-std::string write(const bj::object& o) { return bj::serialize(o); }
+std::string write(const bj::object& o) {
+  return bj::serialize(o);
+}
 
-std::int64_t ms(milliseconds d) { return d.count(); }
+std::int64_t ms(milliseconds d) {
+  return d.count();
+}
 
 // The hot paths (batches of message bodies) are written straight into one
 // string: building a JSON DOM first costs an allocation per field.
@@ -63,7 +67,8 @@ void read_message(const bj::value& v, const std::string& path, std::vector<Field
   m.id = r.string("id", kIdRule).value_or("");
   m.receipt = r.string("receipt", {.required = false, .min_length = 0, .max_length = 128}).value_or("");
   m.body = r.string("body", kBodyRule).value_or("");
-  m.receive_count = static_cast<std::uint32_t>(r.integer("receive_count", {.required = true, .min = 0, .max = 1'000'000}).value_or(0));
+  m.receive_count = static_cast<std::uint32_t>(
+      r.integer("receive_count", {.required = true, .min = 0, .max = 1'000'000}).value_or(0));
   m.sent_at_ms = r.integer("sent_at_ms", {.required = true, .min = 0}).value_or(0);
   r.reject_unknown();
   out.push_back(std::move(m));
@@ -100,7 +105,8 @@ Result<std::vector<OutgoingMessage>> read_messages(std::string_view body) {
           OutgoingMessage msg;
           msg.id = m.string("id", kIdRule).value_or("");
           msg.body = m.string("body", kBodyRule).value_or("");
-          msg.delay = milliseconds(m.integer("delay_ms", {.required = false, .min = 0, .max = 900'000}).value_or(0));
+          msg.delay =
+              milliseconds(m.integer("delay_ms", {.required = false, .min = 0, .max = 900'000}).value_or(0));
           m.reject_unknown();
           out.push_back(std::move(msg));
         });
@@ -120,7 +126,8 @@ Result<ReceiveOptions> read_receive(std::string_view body) {
     o.max_messages = static_cast<std::size_t>(
         r.integer("max_messages", {.required = false, .min = 1, .max = kMaxBatch}).value_or(10));
     o.wait = milliseconds(r.integer("wait_ms", {.required = false, .min = 0, .max = 20'000}).value_or(0));
-    if (auto v = r.integer("visibility_ms", {.required = false, .min = 1, .max = 43'200'000})) o.visibility = milliseconds(*v);
+    if (auto v = r.integer("visibility_ms", {.required = false, .min = 1, .max = 43'200'000}))
+      o.visibility = milliseconds(*v);
     return o;
   });
 }
@@ -173,9 +180,11 @@ Result<ReceiptsCall> read_receipts(ReceiptsKind kind, std::string_view body) {
     ReceiptsCall c;
     c.receipts = r.string_array("receipts", kMaxBatch, kIdRule).value_or(std::vector<std::string>{});
     if (kind == ReceiptsKind::kNack)
-      c.delay = milliseconds(r.integer("delay_ms", {.required = false, .min = 0, .max = 900'000}).value_or(0));
+      c.delay =
+          milliseconds(r.integer("delay_ms", {.required = false, .min = 0, .max = 900'000}).value_or(0));
     if (kind == ReceiptsKind::kExtend)
-      c.visibility = milliseconds(r.integer("visibility_ms", {.required = true, .min = 1, .max = 43'200'000}).value_or(1));
+      c.visibility = milliseconds(
+          r.integer("visibility_ms", {.required = true, .min = 1, .max = 43'200'000}).value_or(1));
     return c;
   });
 }
@@ -192,9 +201,12 @@ Result<QueueOptions> read_queue_options(std::string_view body) {
   return read_object<QueueOptions>(body, "queue", [](json::ObjectReader& r, std::vector<FieldError>&) {
     QueueOptions o;
     if (auto v = r.integer("visibility_ms", {.min = 1, .max = 43'200'000})) o.visibility = milliseconds(*v);
-    if (auto v = r.integer("max_receives", {.min = 1, .max = 1000})) o.max_receives = static_cast<std::uint32_t>(*v);
-    if (auto v = r.integer("max_messages", {.min = 1, .max = 10'000'000})) o.max_messages = static_cast<std::size_t>(*v);
-    if (auto v = r.integer("max_bytes", {.min = 1, .max = std::int64_t{16} << 30})) o.max_bytes = static_cast<std::size_t>(*v);
+    if (auto v = r.integer("max_receives", {.min = 1, .max = 1000}))
+      o.max_receives = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("max_messages", {.min = 1, .max = 10'000'000}))
+      o.max_messages = static_cast<std::size_t>(*v);
+    if (auto v = r.integer("max_bytes", {.min = 1, .max = std::int64_t{16} << 30}))
+      o.max_bytes = static_cast<std::size_t>(*v);
     if (auto v = r.integer("dead_letter_retention_hours", {.min = 1, .max = 24 * 365}))
       o.dead_letter_retention = std::chrono::hours(*v);
     return o;
@@ -208,8 +220,10 @@ std::string write_stream_options(const StreamOptions& o) {
 Result<StreamOptions> read_stream_options(std::string_view body) {
   return read_object<StreamOptions>(body, "stream", [](json::ObjectReader& r, std::vector<FieldError>&) {
     StreamOptions o;
-    if (auto v = r.integer("max_age_ms", {.min = 1, .max = std::int64_t{365} * 24 * 3600 * 1000})) o.max_age = milliseconds(*v);
-    if (auto v = r.integer("max_bytes", {.min = 1, .max = std::int64_t{16} << 30})) o.max_bytes = static_cast<std::size_t>(*v);
+    if (auto v = r.integer("max_age_ms", {.min = 1, .max = std::int64_t{365} * 24 * 3600 * 1000}))
+      o.max_age = milliseconds(*v);
+    if (auto v = r.integer("max_bytes", {.min = 1, .max = std::int64_t{16} << 30}))
+      o.max_bytes = static_cast<std::size_t>(*v);
     return o;
   });
 }
@@ -239,7 +253,8 @@ Result<std::vector<StreamEntry>> read_entries(std::string_view body) {
         r.array("records", 1, kMaxBatch, true, [&](const bj::value& v, std::string path) {
           json::ObjectReader e(v, std::move(path), errors);
           StreamEntry entry;
-          entry.partition_key = e.string("partition_key", {.required = true, .min_length = 1, .max_length = 256}).value_or("");
+          entry.partition_key =
+              e.string("partition_key", {.required = true, .min_length = 1, .max_length = 256}).value_or("");
           entry.id = e.string("id", kIdRule).value_or("");
           entry.body = e.string("body", kBodyRule).value_or("");
           e.reject_unknown();
@@ -276,11 +291,18 @@ Result<std::vector<std::uint64_t>> read_offsets(std::string_view body) {
 std::string write_read(const StreamPosition& from, const ReadOptions& options) {
   bj::object position;
   switch (from.kind) {
-    case StreamPosition::Kind::kOffset: position["offset"] = from.offset; break;
-    case StreamPosition::Kind::kTime: position["time_ms"] = from.time_ms; break;
-    case StreamPosition::Kind::kGroup: position["group"] = from.group; break;
+    case StreamPosition::Kind::kOffset:
+      position["offset"] = from.offset;
+      break;
+    case StreamPosition::Kind::kTime:
+      position["time_ms"] = from.time_ms;
+      break;
+    case StreamPosition::Kind::kGroup:
+      position["group"] = from.group;
+      break;
   }
-  return write({{"from", std::move(position)}, {"max_records", options.max_records}, {"wait_ms", ms(options.wait)}});
+  return write(
+      {{"from", std::move(position)}, {"max_records", options.max_records}, {"wait_ms", ms(options.wait)}});
 }
 
 Result<ReadCall> read_read(std::string_view body) {
@@ -294,9 +316,11 @@ Result<ReadCall> read_read(std::string_view body) {
         from.ignore("group");
         return;
       }
-      if (auto o = from.integer("offset", {.min = 0, .max = kMaxOffset})) c.from = StreamPosition::at_offset(static_cast<std::uint64_t>(*o));
+      if (auto o = from.integer("offset", {.min = 0, .max = kMaxOffset}))
+        c.from = StreamPosition::at_offset(static_cast<std::uint64_t>(*o));
       if (auto t = from.integer("time_ms", {.min = 0})) c.from = StreamPosition::at_time(*t);
-      if (auto g = from.string("group", {.min_length = 1, .max_length = 64})) c.from = StreamPosition::after_group(*g);
+      if (auto g = from.string("group", {.min_length = 1, .max_length = 64}))
+        c.from = StreamPosition::after_group(*g);
       from.reject_unknown();
     });
     c.options.max_records =
@@ -335,8 +359,10 @@ Result<std::vector<StreamRecord>> read_records(std::string_view body) {
         r.array("records", 0, kMaxBatch, true, [&](const bj::value& v, std::string path) {
           json::ObjectReader e(v, std::move(path), errors);
           StreamRecord rec;
-          rec.offset = static_cast<std::uint64_t>(e.integer("offset", {.required = true, .min = 1}).value_or(0));
-          rec.partition_key = e.string("partition_key", {.required = true, .min_length = 1, .max_length = 256}).value_or("");
+          rec.offset =
+              static_cast<std::uint64_t>(e.integer("offset", {.required = true, .min = 1}).value_or(0));
+          rec.partition_key =
+              e.string("partition_key", {.required = true, .min_length = 1, .max_length = 256}).value_or("");
           rec.id = e.string("id", kIdRule).value_or("");
           rec.body = e.string("body", kBodyRule).value_or("");
           rec.appended_at_ms = e.integer("appended_at_ms", {.required = true, .min = 0}).value_or(0);
@@ -364,9 +390,12 @@ Result<std::optional<std::uint64_t>> read_offset(std::string_view body, bool all
   if (!o || !v || o->size() != 1)
     return Error::invalid("the body must be {\"offset\": n}", {{"offset", "is required"}});
   if (v->is_null() && allow_null) return std::optional<std::uint64_t>{};
-  if (auto n = v->if_int64(); n && *n >= 0) return std::optional<std::uint64_t>(static_cast<std::uint64_t>(*n));
-  if (auto u = v->if_uint64(); u && *u <= static_cast<std::uint64_t>(kMaxOffset)) return std::optional<std::uint64_t>(*u);
-  return Error::invalid("offset must be a non-negative integer", {{"offset", "must be a non-negative integer"}});
+  if (auto n = v->if_int64(); n && *n >= 0)
+    return std::optional<std::uint64_t>(static_cast<std::uint64_t>(*n));
+  if (auto u = v->if_uint64(); u && *u <= static_cast<std::uint64_t>(kMaxOffset))
+    return std::optional<std::uint64_t>(*u);
+  return Error::invalid("offset must be a non-negative integer",
+                        {{"offset", "must be a non-negative integer"}});
 }
 
 std::string write_count(std::string_view field, std::size_t n) {
@@ -401,7 +430,8 @@ Result<std::vector<QueueStats>> read_queue_stats(std::string_view body) {
           QueueStats s;
           s.name = q.string("name", {.required = true, .min_length = 1, .max_length = 64}).value_or("");
           s.ready = static_cast<std::size_t>(q.integer("ready", {.required = true, .min = 0}).value_or(0));
-          s.in_flight = static_cast<std::size_t>(q.integer("in_flight", {.required = true, .min = 0}).value_or(0));
+          s.in_flight =
+              static_cast<std::size_t>(q.integer("in_flight", {.required = true, .min = 0}).value_or(0));
           s.dead = static_cast<std::size_t>(q.integer("dead", {.required = true, .min = 0}).value_or(0));
           s.oldest_age_ms = q.integer("oldest_age_ms", {.required = true, .min = 0}).value_or(0);
           q.reject_unknown();
@@ -434,9 +464,12 @@ Result<std::vector<StreamStats>> read_stream_stats(std::string_view body) {
           json::ObjectReader q(v, path, errors);
           StreamStats s;
           s.name = q.string("name", {.required = true, .min_length = 1, .max_length = 64}).value_or("");
-          s.first_offset = static_cast<std::uint64_t>(q.integer("first_offset", {.required = true, .min = 0}).value_or(0));
-          s.last_offset = static_cast<std::uint64_t>(q.integer("last_offset", {.required = true, .min = 0}).value_or(0));
-          s.records = static_cast<std::size_t>(q.integer("records", {.required = true, .min = 0}).value_or(0));
+          s.first_offset =
+              static_cast<std::uint64_t>(q.integer("first_offset", {.required = true, .min = 0}).value_or(0));
+          s.last_offset =
+              static_cast<std::uint64_t>(q.integer("last_offset", {.required = true, .min = 0}).value_or(0));
+          s.records =
+              static_cast<std::size_t>(q.integer("records", {.required = true, .min = 0}).value_or(0));
           s.bytes = static_cast<std::size_t>(q.integer("bytes", {.required = true, .min = 0}).value_or(0));
           if (const auto* obj = v.if_object(); obj && obj->contains("groups")) {
             if (const auto* groups = obj->at("groups").if_object()) {

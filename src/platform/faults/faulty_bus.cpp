@@ -12,17 +12,21 @@ constexpr const char* kTarget = "dependency:bus";
 
 class FaultyBus final : public bus::Bus {
  public:
-  FaultyBus(std::unique_ptr<bus::Bus> inner, Registry& registry) : inner_(std::move(inner)), registry_(registry) {}
+  FaultyBus(std::unique_ptr<bus::Bus> inner, Registry& registry)
+      : inner_(std::move(inner)), registry_(registry) {}
 
-  asio::awaitable<Result<void>> declare_queue(std::string queue, bus::QueueOptions options, Deadline d) override {
+  asio::awaitable<Result<void>> declare_queue(std::string queue, bus::QueueOptions options,
+                                              Deadline d) override {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);
     co_return co_await inner_->declare_queue(std::move(queue), options, d);
   }
-  asio::awaitable<Result<void>> declare_stream(std::string stream, bus::StreamOptions options, Deadline d) override {
+  asio::awaitable<Result<void>> declare_stream(std::string stream, bus::StreamOptions options,
+                                               Deadline d) override {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);
     co_return co_await inner_->declare_stream(std::move(stream), options, d);
   }
-  asio::awaitable<Result<void>> send(std::string queue, std::vector<bus::OutgoingMessage> m, Deadline d) override {
+  asio::awaitable<Result<void>> send(std::string queue, std::vector<bus::OutgoingMessage> m,
+                                     Deadline d) override {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);
     co_return co_await inner_->send(std::move(queue), std::move(m), d);
   }
@@ -63,7 +67,8 @@ class FaultyBus final : public bus::Bus {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);
     co_return co_await inner_->purge(std::move(queue), d);
   }
-  asio::awaitable<Result<std::vector<std::uint64_t>>> append(std::string stream, std::vector<bus::StreamEntry> entries,
+  asio::awaitable<Result<std::vector<std::uint64_t>>> append(std::string stream,
+                                                             std::vector<bus::StreamEntry> entries,
                                                              Deadline d) override {
     if (auto e = co_await inject_if_live(registry_, kTarget, d)) co_return std::move(*e);
     co_return co_await inner_->append(std::move(stream), std::move(entries), d);

@@ -24,7 +24,7 @@ namespace cafe::bus {
 class Bus;
 class InboxMetrics;
 class OutboxRelay;
-}
+}  // namespace cafe::bus
 namespace cafe::telemetry {
 class Metrics;
 }
@@ -54,10 +54,10 @@ class ServiceContext {
   struct Parts {
     std::string service;
     std::string replica;
-    sql::Database* database = nullptr;  // null: the Definition declared none
-    cache::Cache* cache = nullptr;      // null: the Definition declared none
-    bus::Bus* bus = nullptr;            // null: the Definition declared none
-    bus::OutboxRelay* outbox_relay = nullptr;  // null: the Definition keeps no outbox
+    sql::Database* database = nullptr;           // null: the Definition declared none
+    cache::Cache* cache = nullptr;               // null: the Definition declared none
+    bus::Bus* bus = nullptr;                     // null: the Definition declared none
+    bus::OutboxRelay* outbox_relay = nullptr;    // null: the Definition keeps no outbox
     bus::InboxMetrics* inbox_metrics = nullptr;  // null: the Definition keeps no inbox
     telemetry::Metrics* metrics = nullptr;
     faults::Registry* faults = nullptr;

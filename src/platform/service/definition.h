@@ -100,7 +100,7 @@ struct Definition {
   std::function<void(config::MapReader&, std::any&)> read_config;
   std::function<const SqlConfig*(const std::any&)> database;  // empty: no database
   std::function<std::span<const sql::Migration>()> migrations;
-  std::function<const CacheConfig*(const std::any&)> cache;  // empty: no cache
+  std::function<const CacheConfig*(const std::any&)> cache;    // empty: no cache
   std::function<const BusClientConfig*(const std::any&)> bus;  // empty: no bus
   bus::StoreTables bus_tables{};
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const std::any&)> make;

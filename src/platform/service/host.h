@@ -132,8 +132,8 @@ class Host {
   // server's io_contexts: it goes before the server. The relay and the
   // retention use the bus and the database: they go first.
   std::unique_ptr<bus::Bus> bus_;
-  std::unique_ptr<bus::Retention> bus_retention_;  // with bus tables
-  std::unique_ptr<bus::OutboxRelay> outbox_relay_;  // with an outbox
+  std::unique_ptr<bus::Retention> bus_retention_;     // with bus tables
+  std::unique_ptr<bus::OutboxRelay> outbox_relay_;    // with an outbox
   std::unique_ptr<bus::InboxMetrics> inbox_metrics_;  // with an inbox
   std::unique_ptr<ServiceContext> context_;
   std::unique_ptr<Service> service_;

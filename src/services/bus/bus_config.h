@@ -13,9 +13,9 @@ class MapReader;
 namespace cafe::bus {
 
 struct BusConfig {
-  service::SqlConfig store;                           // the log: <data-dir>/bus.db by default
+  service::SqlConfig store;                            // the log: <data-dir>/bus.db by default
   std::chrono::milliseconds retention_interval{1000};  // how often expired records and dead letters go
-  std::size_t max_waiters = 1024;                     // parked long polls per queue or stream
+  std::size_t max_waiters = 1024;                      // parked long polls per queue or stream
   std::chrono::milliseconds metrics_interval{1000};    // how fresh /metrics' depths and lags are
 };
 

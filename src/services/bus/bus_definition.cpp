@@ -3,8 +3,8 @@
 #include "platform/service/task_group.h"
 #include "platform/telemetry/metrics.h"
 #include "services/bus/api/routes.h"
-#include "services/bus/bus_metrics.h"
 #include "services/bus/bus_config.h"
+#include "services/bus/bus_metrics.h"
 #include "services/bus/engine/log_engine.h"
 #include "services/bus/engine/log_schema.h"
 
@@ -27,26 +27,27 @@ class BusService final : public service::Service {
   bool ready() const override { return true; }
 
   Result<void> start(service::ServiceContext& context) override {
-    if (auto spawned = context.tasks().every(context.executor(0), "bus-metrics", config_.metrics_interval,
-                                             [this]() -> asio::awaitable<void> { co_await refresh_metrics(); });
+    if (auto spawned =
+            context.tasks().every(context.executor(0), "bus-metrics", config_.metrics_interval,
+                                  [this]() -> asio::awaitable<void> { co_await refresh_metrics(); });
         !spawned)
       return spawned;
-    return context.tasks().every(context.executor(0), "bus-retention", config_.retention_interval,
-                                 [this]() -> asio::awaitable<void> {
-                                   auto applied = co_await engine_.apply_retention(
-                                       Deadline::after(config_.store.deadline));
-                                   if (!applied) {
-                                     context_.log(telemetry::Level::kWarn, "bus_retention_failed",
-                                                  {{"detail", std::string_view(applied.error().detail)}});
-                                   }
-                                 });
+    return context.tasks().every(
+        context.executor(0), "bus-retention", config_.retention_interval, [this]() -> asio::awaitable<void> {
+          auto applied = co_await engine_.apply_retention(Deadline::after(config_.store.deadline));
+          if (!applied) {
+            context_.log(telemetry::Level::kWarn, "bus_retention_failed",
+                         {{"detail", std::string_view(applied.error().detail)}});
+          }
+        });
   }
 
   asio::awaitable<void> refresh_metrics() {
     const Deadline deadline = Deadline::after(config_.metrics_interval);
     auto queues = co_await engine_.queue_stats(deadline);
     auto streams = co_await engine_.stream_stats(deadline);
-    if (queues && streams) metrics_.update(*queues, *streams, engine_.queue_totals(), engine_.appended_totals());
+    if (queues && streams)
+      metrics_.update(*queues, *streams, engine_.queue_totals(), engine_.appended_totals());
   }
 
   // Parked long polls answer at once, so the drain is not held back.

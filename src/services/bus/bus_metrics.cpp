@@ -62,9 +62,11 @@ void BusMetrics::update(const std::vector<QueueStats>& queues, const std::vector
     }
   };
   for (const auto& [queue, t] : queue_totals) {
-    const std::pair<const char*, std::uint64_t> ops[] = {
-        {"sent", t.sent}, {"received", t.received}, {"acked", t.acked}, {"dead_lettered", t.dead_lettered},
-        {"redriven", t.redriven}};
+    const std::pair<const char*, std::uint64_t> ops[] = {{"sent", t.sent},
+                                                         {"received", t.received},
+                                                         {"acked", t.acked},
+                                                         {"dead_lettered", t.dead_lettered},
+                                                         {"redriven", t.redriven}};
     for (const auto& [op, total] : ops)
       bring_up(operations_.Add({{"queue", queue}, {"op", op}}), "q/" + queue + "/" + op, total);
   }

@@ -14,7 +14,8 @@ void read_config(config::MapReader& r, MenuConfig& c) {
   });
   r.section("bus", [&](config::MapReader& s) { service::read_bus_client_config(s, c.bus); });
   r.field("refresh_interval", c.refresh_interval, milliseconds(10), milliseconds(600'000));
-  r.field("refresh_interval_with_bus", c.refresh_interval_with_bus, milliseconds(10), milliseconds(3'600'000));
+  r.field("refresh_interval_with_bus", c.refresh_interval_with_bus, milliseconds(10),
+          milliseconds(3'600'000));
 }
 
 }  // namespace cafe::menu

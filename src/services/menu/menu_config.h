@@ -20,7 +20,7 @@ struct MenuConfig {
   std::chrono::milliseconds refresh_interval{500};  // how soon another replica's edit is seen, by polling
   // With a bus the poll is only a fallback (a lost event, a bus outage).
   std::chrono::milliseconds refresh_interval_with_bus{5'000};
-  std::chrono::milliseconds cache_ttl{300'000};     // `cache.ttl`
+  std::chrono::milliseconds cache_ttl{300'000};  // `cache.ttl`
 };
 
 // Reads the keys under `menu:`.

@@ -33,7 +33,9 @@ Result<std::size_t> limit_param(const Request& req) {
   return n;
 }
 
-Response ok_json(std::string body) { return Response::json(200, std::move(body)); }
+Response ok_json(std::string body) {
+  return Response::json(200, std::move(body));
+}
 
 }  // namespace
 
@@ -43,20 +45,22 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
   };
   Bus* b = &bus;
 
-  if (auto r = add(Method::kPut, "/bus/queues/{queue}", kData, [b](Request& req) -> asio::awaitable<Response> {
-        auto options = wire::read_queue_options(req.body);
-        if (!options) co_return http::problem_for(req, options.error());
-        auto done = co_await b->declare_queue(param(req, "queue"), *options, req.deadline);
-        co_return done ? Response::empty(204) : http::problem_for(req, done.error());
-      });
+  if (auto r = add(Method::kPut, "/bus/queues/{queue}", kData,
+                   [b](Request& req) -> asio::awaitable<Response> {
+                     auto options = wire::read_queue_options(req.body);
+                     if (!options) co_return http::problem_for(req, options.error());
+                     auto done = co_await b->declare_queue(param(req, "queue"), *options, req.deadline);
+                     co_return done ? Response::empty(204) : http::problem_for(req, done.error());
+                   });
       !r)
     return r;
-  if (auto r = add(Method::kPut, "/bus/streams/{stream}", kData, [b](Request& req) -> asio::awaitable<Response> {
-        auto options = wire::read_stream_options(req.body);
-        if (!options) co_return http::problem_for(req, options.error());
-        auto done = co_await b->declare_stream(param(req, "stream"), *options, req.deadline);
-        co_return done ? Response::empty(204) : http::problem_for(req, done.error());
-      });
+  if (auto r = add(Method::kPut, "/bus/streams/{stream}", kData,
+                   [b](Request& req) -> asio::awaitable<Response> {
+                     auto options = wire::read_stream_options(req.body);
+                     if (!options) co_return http::problem_for(req, options.error());
+                     auto done = co_await b->declare_stream(param(req, "stream"), *options, req.deadline);
+                     co_return done ? Response::empty(204) : http::problem_for(req, done.error());
+                   });
       !r)
     return r;
   if (auto r = add(Method::kPost, "/bus/queues/{queue}/messages", kData,
@@ -65,7 +69,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                      if (!messages) co_return http::problem_for(req, messages.error());
                      const std::size_t n = messages->size();
                      auto done = co_await b->send(param(req, "queue"), std::move(*messages), req.deadline);
-                     co_return done ? ok_json(wire::write_count("sent", n)) : http::problem_for(req, done.error());
+                     co_return done ? ok_json(wire::write_count("sent", n))
+                                    : http::problem_for(req, done.error());
                    });
       !r)
     return r;
@@ -74,7 +79,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                      auto options = wire::read_receive(req.body);
                      if (!options) co_return http::problem_for(req, options.error());
                      auto got = co_await b->receive(param(req, "queue"), *options, req.deadline);
-                     co_return got ? ok_json(wire::write_deliveries(*got)) : http::problem_for(req, got.error());
+                     co_return got ? ok_json(wire::write_deliveries(*got))
+                                   : http::problem_for(req, got.error());
                    });
       !r)
     return r;
@@ -99,8 +105,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                                                    req.deadline);
                            break;
                          case wire::ReceiptsKind::kExtend:
-                           done = co_await b->extend(std::move(queue), std::move(call->receipts), call->visibility,
-                                                     req.deadline);
+                           done = co_await b->extend(std::move(queue), std::move(call->receipts),
+                                                     call->visibility, req.deadline);
                            break;
                        }
                        co_return done ? Response::empty(204) : http::problem_for(req, done.error());
@@ -112,7 +118,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                    [b](Request& req) -> asio::awaitable<Response> {
                      auto entries = wire::read_entries(req.body);
                      if (!entries) co_return http::problem_for(req, entries.error());
-                     auto offsets = co_await b->append(param(req, "stream"), std::move(*entries), req.deadline);
+                     auto offsets =
+                         co_await b->append(param(req, "stream"), std::move(*entries), req.deadline);
                      co_return offsets ? ok_json(wire::write_offsets(*offsets))
                                        : http::problem_for(req, offsets.error());
                    });
@@ -122,8 +129,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                    [b](Request& req) -> asio::awaitable<Response> {
                      auto call = wire::read_read(req.body);
                      if (!call) co_return http::problem_for(req, call.error());
-                     auto records =
-                         co_await b->read(param(req, "stream"), std::move(call->from), call->options, req.deadline);
+                     auto records = co_await b->read(param(req, "stream"), std::move(call->from),
+                                                     call->options, req.deadline);
                      co_return records ? ok_json(wire::write_records(*records))
                                        : http::problem_for(req, records.error());
                    });
@@ -133,30 +140,37 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                    [b](Request& req) -> asio::awaitable<Response> {
                      auto offset = wire::read_offset(req.body, false);
                      if (!offset) co_return http::problem_for(req, offset.error());
-                     auto done = co_await b->commit(param(req, "stream"), param(req, "group"), **offset, req.deadline);
+                     auto done = co_await b->commit(param(req, "stream"), param(req, "group"), **offset,
+                                                    req.deadline);
                      co_return done ? Response::empty(204) : http::problem_for(req, done.error());
                    });
       !r)
     return r;
   if (auto r = add(Method::kGet, "/bus/streams/{stream}/groups/{group}", kData,
                    [b](Request& req) -> asio::awaitable<Response> {
-                     auto offset = co_await b->committed(param(req, "stream"), param(req, "group"), req.deadline);
-                     co_return offset ? ok_json(wire::write_offset(*offset)) : http::problem_for(req, offset.error());
+                     auto offset =
+                         co_await b->committed(param(req, "stream"), param(req, "group"), req.deadline);
+                     co_return offset ? ok_json(wire::write_offset(*offset))
+                                      : http::problem_for(req, offset.error());
                    });
       !r)
     return r;
 
   // Operating it (token).
-  if (auto r = add(Method::kGet, "/admin/bus/queues", kAdmin, [b](Request& req) -> asio::awaitable<Response> {
-        auto stats = co_await b->queue_stats(req.deadline);
-        co_return stats ? ok_json(wire::write_queue_stats(*stats)) : http::problem_for(req, stats.error());
-      });
+  if (auto r = add(Method::kGet, "/admin/bus/queues", kAdmin,
+                   [b](Request& req) -> asio::awaitable<Response> {
+                     auto stats = co_await b->queue_stats(req.deadline);
+                     co_return stats ? ok_json(wire::write_queue_stats(*stats))
+                                     : http::problem_for(req, stats.error());
+                   });
       !r)
     return r;
-  if (auto r = add(Method::kGet, "/admin/bus/streams", kAdmin, [b](Request& req) -> asio::awaitable<Response> {
-        auto stats = co_await b->stream_stats(req.deadline);
-        co_return stats ? ok_json(wire::write_stream_stats(*stats)) : http::problem_for(req, stats.error());
-      });
+  if (auto r = add(Method::kGet, "/admin/bus/streams", kAdmin,
+                   [b](Request& req) -> asio::awaitable<Response> {
+                     auto stats = co_await b->stream_stats(req.deadline);
+                     co_return stats ? ok_json(wire::write_stream_stats(*stats))
+                                     : http::problem_for(req, stats.error());
+                   });
       !r)
     return r;
   if (auto r = add(Method::kGet, "/admin/bus/queues/{queue}/messages", kAdmin,
@@ -164,7 +178,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                      auto limit = limit_param(req);
                      if (!limit) co_return http::problem_for(req, limit.error());
                      auto peeked = co_await b->peek(param(req, "queue"), *limit, req.deadline);
-                     co_return peeked ? ok_json(wire::write_deliveries(*peeked)) : http::problem_for(req, peeked.error());
+                     co_return peeked ? ok_json(wire::write_deliveries(*peeked))
+                                      : http::problem_for(req, peeked.error());
                    });
       !r)
     return r;
@@ -173,7 +188,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                      auto limit = limit_param(req);
                      if (!limit) co_return http::problem_for(req, limit.error());
                      auto dead = co_await b->dead_letters(param(req, "queue"), *limit, req.deadline);
-                     co_return dead ? ok_json(wire::write_deliveries(*dead)) : http::problem_for(req, dead.error());
+                     co_return dead ? ok_json(wire::write_deliveries(*dead))
+                                    : http::problem_for(req, dead.error());
                    });
       !r)
     return r;
@@ -182,7 +198,8 @@ Result<void> add_routes(http::Router& router, Bus& bus) {
                      auto limit = wire::read_count("limit", req.body);
                      if (!limit) co_return http::problem_for(req, limit.error());
                      auto moved = co_await b->redrive(param(req, "queue"), *limit, req.deadline);
-                     co_return moved ? ok_json(wire::write_count("moved", *moved)) : http::problem_for(req, moved.error());
+                     co_return moved ? ok_json(wire::write_count("moved", *moved))
+                                     : http::problem_for(req, moved.error());
                    });
       !r)
     return r;

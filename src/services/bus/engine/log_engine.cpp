@@ -29,7 +29,9 @@ struct Statement {
   std::vector<sql::Value> params;
 };
 
-sql::Value integer(std::int64_t v) { return sql::Value(v); }
+sql::Value integer(std::int64_t v) {
+  return sql::Value(v);
+}
 
 // Many rows per statement (the bus writes tens of thousands a second), in
 // chunks of 64, 16, 4 or 1 rows so that few distinct texts reach the
@@ -51,7 +53,8 @@ void add_rows(std::vector<Statement>& out, std::string_view head, std::string_vi
     st.sql.append(tail);
     st.params.reserve(lead.size() + n * per_row);
     st.params.insert(st.params.end(), lead.begin(), lead.end());
-    for (std::size_t k = done * per_row; k < (done + n) * per_row; ++k) st.params.push_back(std::move(rows[k]));
+    for (std::size_t k = done * per_row; k < (done + n) * per_row; ++k)
+      st.params.push_back(std::move(rows[k]));
     out.push_back(std::move(st));
     done += n;
   }
@@ -97,7 +100,8 @@ asio::awaitable<Result<void>> write(sql::Database& db, std::vector<Statement> st
 }
 
 std::int64_t system_now_ms() {
-  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -116,7 +120,9 @@ LogEngine::LogEngine(sql::Database& db, EngineOptions options) : db_(db), option
   if (!options_.now_ms) options_.now_ms = system_now_ms;
 }
 
-LogEngine::~LogEngine() { close(); }
+LogEngine::~LogEngine() {
+  close();
+}
 
 void LogEngine::close() {
   std::lock_guard lock(mutex_);
@@ -146,8 +152,9 @@ Result<void> LogEngine::load() {
       [this]() -> asio::awaitable<Result<void>> {
         const Deadline deadline = Deadline::after(std::chrono::seconds(60));
         auto queues = co_await db_.query(
-            "SELECT name, visibility_ms, max_receives, max_messages, max_bytes, dead_retention_ms FROM bus_queues", {},
-            deadline);
+            "SELECT name, visibility_ms, max_receives, max_messages, max_bytes, dead_retention_ms FROM "
+            "bus_queues",
+            {}, deadline);
         if (!queues) co_return queues.error();
         for (const auto& row : queues->rows) {
           sql::RowReader r(row);
@@ -162,7 +169,8 @@ Result<void> LogEngine::load() {
           queues_.emplace(std::move(name), std::make_unique<Queue>(o));
         }
         auto messages = co_await db_.query(
-            "SELECT seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead FROM bus_messages "
+            "SELECT seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead FROM "
+            "bus_messages "
             "ORDER BY seq",
             {}, deadline);
         if (!messages) co_return messages.error();
@@ -181,7 +189,8 @@ Result<void> LogEngine::load() {
           next_seq_ = std::max(next_seq_, m.seq + 1);
           if (auto it = queues_.find(queue); it != queues_.end()) it->second->state.restore(std::move(m));
         }
-        auto streams = co_await db_.query("SELECT name, max_age_ms, max_bytes FROM bus_streams", {}, deadline);
+        auto streams =
+            co_await db_.query("SELECT name, max_age_ms, max_bytes FROM bus_streams", {}, deadline);
         if (!streams) co_return streams.error();
         for (const auto& row : streams->rows) {
           sql::RowReader r(row);
@@ -207,9 +216,11 @@ Result<void> LogEngine::load() {
           rec.body = r.text();
           rec.appended_at_ms = r.integer();
           if (auto s = r.status(); !s) co_return s.error();
-          if (auto it = streams_.find(stream); it != streams_.end()) it->second->state.restore(std::move(rec));
+          if (auto it = streams_.find(stream); it != streams_.end())
+            it->second->state.restore(std::move(rec));
         }
-        auto groups = co_await db_.query("SELECT stream, group_name, committed_offset FROM bus_groups", {}, deadline);
+        auto groups =
+            co_await db_.query("SELECT stream, group_name, committed_offset FROM bus_groups", {}, deadline);
         if (!groups) co_return groups.error();
         for (const auto& row : groups->rows) {
           sql::RowReader r(row);
@@ -233,7 +244,8 @@ asio::awaitable<Result<void>> LogEngine::park(Waiters& waiters, std::int64_t unt
   auto waiter = std::make_shared<Waiter>(executor);
   if (waiters.parked.size() >= options_.max_waiters) {
     mutex_.unlock();
-    co_return Error::make(ErrorCode::kResourceExhausted, "too many callers are waiting on this queue or stream");
+    co_return Error::make(ErrorCode::kResourceExhausted,
+                          "too many callers are waiting on this queue or stream");
   }
   waiters.parked.push_back(waiter);
   const std::int64_t wait_ms = std::max<std::int64_t>(0, until_ms - now_ms());
@@ -247,17 +259,20 @@ asio::awaitable<Result<void>> LogEngine::park(Waiters& waiters, std::int64_t unt
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<void>> LogEngine::declare_queue(std::string queue, QueueOptions options, Deadline deadline) {
+asio::awaitable<Result<void>> LogEngine::declare_queue(std::string queue, QueueOptions options,
+                                                       Deadline deadline) {
   if (auto v = check_name("queue", queue); !v) co_return v.error();
   if (auto v = check_queue_options(options); !v) co_return v.error();
   std::vector<Statement> upsert;
   upsert.push_back(
-      {"INSERT INTO bus_queues (name, visibility_ms, max_receives, max_messages, max_bytes, dead_retention_ms) "
+      {"INSERT INTO bus_queues (name, visibility_ms, max_receives, max_messages, max_bytes, "
+       "dead_retention_ms) "
        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET visibility_ms = excluded.visibility_ms, "
        "max_receives = excluded.max_receives, max_messages = excluded.max_messages, "
        "max_bytes = excluded.max_bytes, dead_retention_ms = excluded.dead_retention_ms",
        {queue, integer(options.visibility.count()), integer(options.max_receives),
-        integer(static_cast<std::int64_t>(options.max_messages)), integer(static_cast<std::int64_t>(options.max_bytes)),
+        integer(static_cast<std::int64_t>(options.max_messages)),
+        integer(static_cast<std::int64_t>(options.max_bytes)),
         integer(std::chrono::duration_cast<milliseconds>(options.dead_letter_retention).count())}});
   auto written = co_await write(db_, std::move(upsert), deadline);
   if (!written) co_return written.error();
@@ -274,9 +289,10 @@ asio::awaitable<Result<void>> LogEngine::declare_stream(std::string stream, Stre
   if (auto v = check_name("stream", stream); !v) co_return v.error();
   if (auto v = check_stream_options(options); !v) co_return v.error();
   std::vector<Statement> upsert;
-  upsert.push_back({"INSERT INTO bus_streams (name, max_age_ms, max_bytes) VALUES (?, ?, ?) ON CONFLICT (name) "
-                    "DO UPDATE SET max_age_ms = excluded.max_age_ms, max_bytes = excluded.max_bytes",
-                    {stream, integer(options.max_age.count()), integer(static_cast<std::int64_t>(options.max_bytes))}});
+  upsert.push_back(
+      {"INSERT INTO bus_streams (name, max_age_ms, max_bytes) VALUES (?, ?, ?) ON CONFLICT (name) "
+       "DO UPDATE SET max_age_ms = excluded.max_age_ms, max_bytes = excluded.max_bytes",
+       {stream, integer(options.max_age.count()), integer(static_cast<std::int64_t>(options.max_bytes))}});
   auto written = co_await write(db_, std::move(upsert), deadline);
   if (!written) co_return written.error();
   std::lock_guard lock(mutex_);
@@ -306,11 +322,13 @@ asio::awaitable<Result<void>> LogEngine::send(std::string queue, std::vector<Out
     rows.reserve(messages.size() * 6);
     for (auto& m : messages) {
       StoredMessage s{next_seq_++, std::move(m.id), std::move(m.body), now, now + m.delay.count(), 0, false};
-      rows.insert(rows.end(), {integer(s.seq), queue, s.id, s.body, integer(s.sent_at_ms), integer(s.visible_at_ms)});
+      rows.insert(rows.end(),
+                  {integer(s.seq), queue, s.id, s.body, integer(s.sent_at_ms), integer(s.visible_at_ms)});
       stored.push_back(std::move(s));
     }
     add_rows(inserts,
-             "INSERT INTO bus_messages (seq, queue, message_id, body, sent_at_ms, visible_at_ms, receive_count, dead) "
+             "INSERT INTO bus_messages (seq, queue, message_id, body, sent_at_ms, visible_at_ms, "
+             "receive_count, dead) "
              "VALUES ",
              "(?, ?, ?, ?, ?, ?, 0, 0)", "", 6, {}, std::move(rows));
   }
@@ -325,12 +343,14 @@ asio::awaitable<Result<void>> LogEngine::send(std::string queue, std::vector<Out
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::receive(std::string queue, ReceiveOptions options,
+asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::receive(std::string queue,
+                                                                      ReceiveOptions options,
                                                                       Deadline deadline) {
   if (auto v = check_name("queue", queue); !v) co_return v.error();
   if (auto v = check_receive(options); !v) co_return v.error();
   const std::int64_t started = now_ms();
-  const std::int64_t answer_by = started + std::max<std::int64_t>(0, (deadline.remaining() - kAnswerMargin).count());
+  const std::int64_t answer_by =
+      started + std::max<std::int64_t>(0, (deadline.remaining() - kAnswerMargin).count());
   const std::int64_t wait_until = std::min(started + options.wait.count(), answer_by);
   while (true) {
     mutex_.lock();
@@ -392,7 +412,7 @@ asio::awaitable<Result<void>> LogEngine::nack(std::string queue, std::vector<std
     if (!q) co_return q.error();
     const std::int64_t visible_at = now_ms() + delay.count();
     update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
-                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
+                    seqs_of((*q)->state.hand_back(receipts, visible_at)));
     if (delay.count() == 0) (*q)->waiters.wake_all();
   }
   co_return co_await write(db_, std::move(updates), deadline);
@@ -425,7 +445,8 @@ asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::peek(std::string q
   co_return (*q)->state.peek(std::min(limit, kMaxBatch));
 }
 
-asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::dead_letters(std::string queue, std::size_t limit,
+asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::dead_letters(std::string queue,
+                                                                           std::size_t limit,
                                                                            Deadline deadline) {
   (void)deadline;
   if (auto v = check_name("queue", queue); !v) co_return v.error();
@@ -435,7 +456,8 @@ asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::dead_letters(std::
   co_return (*q)->state.dead_letters(std::min(limit, kMaxBatch));
 }
 
-asio::awaitable<Result<std::size_t>> LogEngine::redrive(std::string queue, std::size_t limit, Deadline deadline) {
+asio::awaitable<Result<std::size_t>> LogEngine::redrive(std::string queue, std::size_t limit,
+                                                        Deadline deadline) {
   if (auto v = check_name("queue", queue); !v) co_return v.error();
   std::vector<Statement> updates;
   std::size_t moved = 0;
@@ -447,7 +469,8 @@ asio::awaitable<Result<std::size_t>> LogEngine::redrive(std::string queue, std::
     auto redriven = (*q)->state.redrive(std::min(limit, kMaxBatch), now);
     moved = redriven.size();
     (*q)->totals.redriven += moved;
-    update_messages(updates, "dead = 0, receive_count = 0, visible_at_ms = ?", {integer(now)}, seqs_of(redriven));
+    update_messages(updates, "dead = 0, receive_count = 0, visible_at_ms = ?", {integer(now)},
+                    seqs_of(redriven));
     (*q)->waiters.wake_all();
   }
   auto written = co_await write(db_, std::move(updates), deadline);
@@ -487,10 +510,11 @@ asio::awaitable<Result<std::vector<std::uint64_t>>> LogEngine::append(std::strin
   std::vector<sql::Value> rows;
   rows.reserve(records.size() * 6);
   for (const auto& r : records)
-    rows.insert(rows.end(), {stream, integer(static_cast<std::int64_t>(r.offset)), r.partition_key, r.id, r.body,
-                             integer(r.appended_at_ms)});
+    rows.insert(rows.end(), {stream, integer(static_cast<std::int64_t>(r.offset)), r.partition_key, r.id,
+                             r.body, integer(r.appended_at_ms)});
   add_rows(inserts,
-           "INSERT INTO bus_records (stream, record_offset, partition_key, record_id, body, appended_at_ms) VALUES ",
+           "INSERT INTO bus_records (stream, record_offset, partition_key, record_id, body, appended_at_ms) "
+           "VALUES ",
            "(?, ?, ?, ?, ?, ?)", "", 6, {}, std::move(rows));
   std::vector<std::uint64_t> offsets;
   offsets.reserve(records.size());
@@ -517,7 +541,8 @@ asio::awaitable<Result<std::vector<StreamRecord>>> LogEngine::read(std::string s
   if (auto v = check_name("stream", stream); !v) co_return v.error();
   if (auto v = check_read(from, options); !v) co_return v.error();
   const std::int64_t started = now_ms();
-  const std::int64_t answer_by = started + std::max<std::int64_t>(0, (deadline.remaining() - kAnswerMargin).count());
+  const std::int64_t answer_by =
+      started + std::max<std::int64_t>(0, (deadline.remaining() - kAnswerMargin).count());
   const std::int64_t wait_until = std::min(started + options.wait.count(), answer_by);
   while (true) {
     mutex_.lock();
@@ -546,9 +571,10 @@ asio::awaitable<Result<void>> LogEngine::commit(std::string stream, std::string 
     if (!s) co_return s.error();
   }
   std::vector<Statement> upsert;
-  upsert.push_back({"INSERT INTO bus_groups (stream, group_name, committed_offset) VALUES (?, ?, ?) "
-                    "ON CONFLICT (stream, group_name) DO UPDATE SET committed_offset = excluded.committed_offset",
-                    {stream, group, integer(static_cast<std::int64_t>(offset))}});
+  upsert.push_back(
+      {"INSERT INTO bus_groups (stream, group_name, committed_offset) VALUES (?, ?, ?) "
+       "ON CONFLICT (stream, group_name) DO UPDATE SET committed_offset = excluded.committed_offset",
+       {stream, group, integer(static_cast<std::int64_t>(offset))}});
   auto written = co_await write(db_, std::move(upsert), deadline);
   if (!written) co_return written.error();
   std::lock_guard lock(mutex_);
@@ -556,7 +582,8 @@ asio::awaitable<Result<void>> LogEngine::commit(std::string stream, std::string 
   co_return Result<void>{};
 }
 
-asio::awaitable<Result<std::optional<std::uint64_t>>> LogEngine::committed(std::string stream, std::string group,
+asio::awaitable<Result<std::optional<std::uint64_t>>> LogEngine::committed(std::string stream,
+                                                                           std::string group,
                                                                            Deadline deadline) {
   (void)deadline;
   if (auto v = check_name("stream", stream); !v) co_return v.error();
@@ -598,7 +625,8 @@ asio::awaitable<Result<void>> LogEngine::apply_retention(Deadline deadline) {
     std::lock_guard lock(mutex_);
     const std::int64_t now = now_ms();
     for (auto& [name, q] : queues_) {
-      const auto retention = std::chrono::duration_cast<milliseconds>(q->state.options().dead_letter_retention);
+      const auto retention =
+          std::chrono::duration_cast<milliseconds>(q->state.options().dead_letter_retention);
       delete_messages(deletes, q->state.expire_dead(now - retention.count()));
     }
     for (auto& [name, s] : streams_) {

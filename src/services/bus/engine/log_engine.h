@@ -55,7 +55,8 @@ class LogEngine final : public Bus {
   boost::asio::awaitable<Result<void>> nack(std::string queue, std::vector<std::string> receipts,
                                             std::chrono::milliseconds delay, Deadline deadline) override;
   boost::asio::awaitable<Result<void>> extend(std::string queue, std::vector<std::string> receipts,
-                                              std::chrono::milliseconds visibility, Deadline deadline) override;
+                                              std::chrono::milliseconds visibility,
+                                              Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<QueueMessage>>> peek(std::string queue, std::size_t limit,
                                                                  Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<QueueMessage>>> dead_letters(std::string queue, std::size_t limit,
@@ -67,10 +68,12 @@ class LogEngine final : public Bus {
                                                                     std::vector<StreamEntry> entries,
                                                                     Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<StreamRecord>>> read(std::string stream, StreamPosition from,
-                                                                 ReadOptions options, Deadline deadline) override;
+                                                                 ReadOptions options,
+                                                                 Deadline deadline) override;
   boost::asio::awaitable<Result<void>> commit(std::string stream, std::string group, std::uint64_t offset,
                                               Deadline deadline) override;
-  boost::asio::awaitable<Result<std::optional<std::uint64_t>>> committed(std::string stream, std::string group,
+  boost::asio::awaitable<Result<std::optional<std::uint64_t>>> committed(std::string stream,
+                                                                         std::string group,
                                                                          Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<QueueStats>>> queue_stats(Deadline deadline) override;
   boost::asio::awaitable<Result<std::vector<StreamStats>>> stream_stats(Deadline deadline) override;

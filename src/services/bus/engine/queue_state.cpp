@@ -28,6 +28,7 @@ void QueueState::restore(StoredMessage message) {
     dead_.emplace(message.seq, std::move(message));
     return;
   }
+  message.in_flight = message.receive_count > 0;
   add(std::move(message));
 }
 
@@ -38,11 +39,13 @@ Result<void> QueueState::admit(std::size_t count, std::size_t bytes) const {
                                                           " messages)");
   if (live_bytes_ + bytes > options_.max_bytes)
     return Error::make(ErrorCode::kResourceExhausted, "the queue is full (" + std::to_string(live_bytes_) +
-                                                          " of " + std::to_string(options_.max_bytes) + " bytes)");
+                                                          " of " + std::to_string(options_.max_bytes) +
+                                                          " bytes)");
   return {};
 }
 
 void QueueState::add(StoredMessage message) {
+  if (message.receive_count == 0) message.in_flight = false;
   by_time_.emplace(message.visible_at_ms, message.seq);
   live_bytes_ += message.body.size();
   live_.emplace(message.seq, std::move(message));
@@ -71,10 +74,12 @@ ReceiveOutcome QueueState::receive(std::int64_t now_ms, std::size_t max, std::in
       continue;
     }
     m.receive_count += 1;
+    m.in_flight = true;
     reschedule(m, now_ms + visibility_ms);
     out.delivered.push_back(
         QueueMessage{m.id, make_receipt(m.seq, m.receive_count), m.body, m.receive_count, m.sent_at_ms});
-    out.updated.push_back(StoredMessage{m.seq, {}, {}, m.sent_at_ms, m.visible_at_ms, m.receive_count, false});
+    out.updated.push_back(
+        StoredMessage{m.seq, {}, {}, m.sent_at_ms, m.visible_at_ms, m.receive_count, false});
   }
   return out;
 }
@@ -107,6 +112,20 @@ std::vector<StoredMessage> QueueState::change_visibility(const std::vector<std::
   for (const auto& receipt : receipts) {
     StoredMessage* m = find_delivery(receipt);
     if (!m) continue;
+    reschedule(*m, visible_at_ms);
+    changed.push_back(
+        StoredMessage{m->seq, {}, {}, m->sent_at_ms, m->visible_at_ms, m->receive_count, false});
+  }
+  return changed;
+}
+
+std::vector<StoredMessage> QueueState::hand_back(const std::vector<std::string>& receipts,
+                                                 std::int64_t visible_at_ms) {
+  std::vector<StoredMessage> changed;
+  for (const auto& receipt : receipts) {
+    StoredMessage* m = find_delivery(receipt);
+    if (!m || !m->in_flight) continue;
+    m->in_flight = false;
     reschedule(*m, visible_at_ms);
     changed.push_back(StoredMessage{m->seq, {}, {}, m->sent_at_ms, m->visible_at_ms, m->receive_count, false});
   }
@@ -181,7 +200,7 @@ QueueStats QueueState::stats(std::int64_t now_ms) const {
   QueueStats s;
   std::int64_t oldest_sent = INT64_MAX;
   for (const auto& [seq, m] : live_) {
-    if (m.receive_count > 0 && m.visible_at_ms > now_ms)
+    if (m.in_flight && m.visible_at_ms > now_ms)
       ++s.in_flight;
     else
       ++s.ready;

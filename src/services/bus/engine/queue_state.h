@@ -25,6 +25,9 @@ struct StoredMessage {
   std::int64_t visible_at_ms = 0;
   std::uint32_t receive_count = 0;
   bool dead = false;
+  // A delivery is out (received, not acked, nacked or lapsed). Memory only:
+  // after a restart a message hidden by a receive counts as in flight.
+  bool in_flight = false;
 };
 
 // What a receive changed, for the log: the messages handed out (new
@@ -60,8 +63,11 @@ class QueueState {
   // current delivery (acked already, or delivered again since) changes
   // nothing.
   std::vector<std::int64_t> ack(const std::vector<std::string>& receipts);
+  // extend(): the deliveries stay out, hidden until `visible_at_ms`.
   std::vector<StoredMessage> change_visibility(const std::vector<std::string>& receipts,
                                                std::int64_t visible_at_ms);
+  // nack(): the deliveries end; the messages are ready again at `visible_at_ms`.
+  std::vector<StoredMessage> hand_back(const std::vector<std::string>& receipts, std::int64_t visible_at_ms);
 
   // Messages not dead, oldest first, unchanged.
   std::vector<QueueMessage> peek(std::size_t limit) const;
@@ -86,7 +92,7 @@ class QueueState {
   void reschedule(StoredMessage& message, std::int64_t visible_at_ms);
 
   QueueOptions options_;
-  std::map<std::int64_t, StoredMessage> live_;              // ready, delayed, in flight
+  std::map<std::int64_t, StoredMessage> live_;               // ready, delayed, in flight
   std::set<std::pair<std::int64_t, std::int64_t>> by_time_;  // (visible_at, seq) of live_
   std::map<std::int64_t, StoredMessage> dead_;
   std::size_t live_bytes_ = 0;

@@ -17,7 +17,9 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::milliseconds;
 
-Deadline soon() { return Deadline::after(std::chrono::seconds(5)); }
+Deadline soon() {
+  return Deadline::after(std::chrono::seconds(5));
+}
 
 class BusServiceTest : public ::testing::Test {
  protected:
@@ -26,7 +28,8 @@ class BusServiceTest : public ::testing::Test {
     config.service<BusConfig>("bus").metrics_interval = milliseconds(100);
     bus_ = test::start_service("bus", config, dir_.path().string());
     ASSERT_TRUE(bus_.service);
-    auto client = open_embedded_bus({.addresses = {bus_.address}, .caller = "test", .admin_token = test::kTestAdminToken});
+    auto client = open_embedded_bus(
+        {.addresses = {bus_.address}, .caller = "test", .admin_token = test::kTestAdminToken});
     ASSERT_TRUE(client) << client.error().detail;
     client_ = std::move(*client);
   }
@@ -54,13 +57,13 @@ TEST_F(BusServiceTest, KeepsAcknowledgedMessagesRecordsAndOffsetsAcrossARestart)
     co_return co_await b.declare_stream("orders", StreamOptions{}, soon());
   }));
   auto sent = run_([&]() -> asio::awaitable<Result<void>> {
-    co_return co_await b.send("payments", {{"m1", "{\"n\":1}", milliseconds(0)}, {"m2", "{\"n\":2}", milliseconds(0)}},
-                              soon());
+    co_return co_await b.send(
+        "payments", {{"m1", "{\"n\":1}", milliseconds(0)}, {"m2", "{\"n\":2}", milliseconds(0)}}, soon());
   });
   ASSERT_TRUE(sent) << sent.error().detail;
   auto offsets = run_([&]() -> asio::awaitable<Result<std::vector<std::uint64_t>>> {
-    co_return co_await b.append("orders", {{"order-1", "e1", "{}"}, {"order-1", "e2", "{}"}, {"order-2", "e3", "{}"}},
-                                soon());
+    co_return co_await b.append(
+        "orders", {{"order-1", "e1", "{}"}, {"order-1", "e2", "{}"}, {"order-2", "e3", "{}"}}, soon());
   });
   ASSERT_TRUE(offsets) << offsets.error().detail;
   ASSERT_EQ(offsets->size(), 3u);
@@ -69,8 +72,8 @@ TEST_F(BusServiceTest, KeepsAcknowledgedMessagesRecordsAndOffsetsAcrossARestart)
   }));
   // One message received (its count must survive), one left untouched.
   auto got = run_([&]() -> asio::awaitable<Result<std::vector<QueueMessage>>> {
-    co_return co_await b.receive("payments", {.max_messages = 1, .wait = milliseconds(0), .visibility = milliseconds(1)},
-                                 soon());
+    co_return co_await b.receive(
+        "payments", {.max_messages = 1, .wait = milliseconds(0), .visibility = milliseconds(1)}, soon());
   });
   ASSERT_TRUE(got) << got.error().detail;
   ASSERT_EQ(got->size(), 1u);
@@ -80,8 +83,8 @@ TEST_F(BusServiceTest, KeepsAcknowledgedMessagesRecordsAndOffsetsAcrossARestart)
   Bus& again = *client_;
   std::this_thread::sleep_for(milliseconds(5));  // past the 1 ms visibility
   auto after = run_([&]() -> asio::awaitable<Result<std::vector<QueueMessage>>> {
-    co_return co_await again.receive("payments", {.max_messages = 10, .wait = milliseconds(0), .visibility = {}},
-                                     soon());
+    co_return co_await again.receive("payments",
+                                     {.max_messages = 10, .wait = milliseconds(0), .visibility = {}}, soon());
   });
   ASSERT_TRUE(after) << after.error().detail;
   ASSERT_EQ(after->size(), 2u);
@@ -91,8 +94,8 @@ TEST_F(BusServiceTest, KeepsAcknowledgedMessagesRecordsAndOffsetsAcrossARestart)
   EXPECT_EQ(counts.size(), 2u);
 
   auto records = run_([&]() -> asio::awaitable<Result<std::vector<StreamRecord>>> {
-    co_return co_await again.read("orders", StreamPosition::after_group("analytics"), {.max_records = 10, .wait = {}},
-                                  soon());
+    co_return co_await again.read("orders", StreamPosition::after_group("analytics"),
+                                  {.max_records = 10, .wait = {}}, soon());
   });
   ASSERT_TRUE(records) << records.error().detail;
   ASSERT_EQ(records->size(), 2u);
@@ -106,10 +109,10 @@ TEST_F(BusServiceTest, RefusesMalformedCallsWithAProblemAndChangesNothing) {
     co_return co_await client_->declare_queue("payments", QueueOptions{}, soon());
   }));
   const std::pair<std::string, std::string> bad[] = {
-      {"/bus/queues/payments/messages", "{\"messages\":[{\"id\":\"a\"}]}"},          // no body
-      {"/bus/queues/payments/messages", "{\"messages\":[]}"},                        // empty batch
+      {"/bus/queues/payments/messages", "{\"messages\":[{\"id\":\"a\"}]}"},  // no body
+      {"/bus/queues/payments/messages", "{\"messages\":[]}"},                // empty batch
       {"/bus/queues/payments/messages", "{\"messages\":[{\"id\":\"a\",\"body\":\"x\",\"colour\":1}]}"},
-      {"/bus/queues/payments/messages", "{\"messages\":"},                            // truncated
+      {"/bus/queues/payments/messages", "{\"messages\":"},                                  // truncated
       {"/bus/queues/Payments/messages", "{\"messages\":[{\"id\":\"a\",\"body\":\"x\"}]}"},  // bad name
       {"/bus/queues/payments/receive", "{\"max_messages\":0}"},
       {"/bus/streams/orders/read", "{\"from\":{\"offset\":1,\"group\":\"g\"}}"},
@@ -119,7 +122,8 @@ TEST_F(BusServiceTest, RefusesMalformedCallsWithAProblemAndChangesNothing) {
     EXPECT_EQ(resp.status, 400) << target << " " << body << " -> " << resp.body;
     EXPECT_EQ(resp.header("content-type"), "application/problem+json") << target;
   }
-  auto unknown = test::send_request(bus_.port, {"POST", "/bus/queues/nowhere/messages",
+  auto unknown = test::send_request(bus_.port, {"POST",
+                                                "/bus/queues/nowhere/messages",
                                                 {{"Content-Type", "application/json"}},
                                                 "{\"messages\":[{\"id\":\"a\",\"body\":\"x\"}]}"});
   EXPECT_EQ(unknown.status, 404) << unknown.body;
@@ -134,7 +138,8 @@ TEST_F(BusServiceTest, RefusesMalformedCallsWithAProblemAndChangesNothing) {
 }
 
 // The first line of /metrics with `name` and every one of `labels`, or "".
-std::string metric_line(const std::string& metrics, const std::string& name, std::vector<std::string> labels) {
+std::string metric_line(const std::string& metrics, const std::string& name,
+                        std::vector<std::string> labels) {
   std::size_t at = 0;
   while ((at = metrics.find(name + "{", at)) != std::string::npos) {
     const std::string line = metrics.substr(at, metrics.find('\n', at) - at);
@@ -156,10 +161,12 @@ TEST_F(BusServiceTest, ExportsDepthsLagAndOperationCountsOnMetrics) {
     co_return co_await b.declare_stream("orders", StreamOptions{}, soon());
   }));
   ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
-    co_return co_await b.send("payments", {{"m1", "{}", milliseconds(0)}, {"m2", "{}", milliseconds(0)}}, soon());
+    co_return co_await b.send("payments", {{"m1", "{}", milliseconds(0)}, {"m2", "{}", milliseconds(0)}},
+                              soon());
   }));
   ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<std::vector<std::uint64_t>>> {
-    co_return co_await b.append("orders", {{"o1", "e1", "{}"}, {"o1", "e2", "{}"}, {"o1", "e3", "{}"}}, soon());
+    co_return co_await b.append("orders", {{"o1", "e1", "{}"}, {"o1", "e2", "{}"}, {"o1", "e3", "{}"}},
+                                soon());
   }));
   ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
     co_return co_await b.commit("orders", "analytics", 1, soon());
@@ -168,7 +175,8 @@ TEST_F(BusServiceTest, ExportsDepthsLagAndOperationCountsOnMetrics) {
   for (int i = 0; i < 50 && (ready.empty() || lag.empty() || sent.empty()); ++i) {
     std::this_thread::sleep_for(milliseconds(50));
     const std::string metrics = test::get(bus_.port, "/metrics").body;
-    ready = metric_line(metrics, "cloudcafe_bus_queue_messages", {"queue=\"payments\"", "state=\"ready\"", "} 2"});
+    ready = metric_line(metrics, "cloudcafe_bus_queue_messages",
+                        {"queue=\"payments\"", "state=\"ready\"", "} 2"});
     lag = metric_line(metrics, "cloudcafe_bus_consumer_group_lag_records", {"group=\"analytics\"", "} 2"});
     sent = metric_line(metrics, "cloudcafe_bus_queue_operations_total", {"op=\"sent\"", "} 2"});
   }

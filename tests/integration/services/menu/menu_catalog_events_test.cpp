@@ -58,8 +58,8 @@ TEST(MenuCatalogEvents, AnEditOnOneReplicaReloadsTheOthersThroughTheBus) {
   EXPECT_EQ(get(b.port, "/api/menu/items/chai_latte").status, 200);
 
   // The bus saw the event: one record on the catalog stream.
-  const auto streams = get(bus.port, "/admin/bus/streams",
-                           {{"Authorization", std::string("Bearer ") + kTestAdminToken}});
+  const auto streams =
+      get(bus.port, "/admin/bus/streams", {{"Authorization", std::string("Bearer ") + kTestAdminToken}});
   EXPECT_NE(streams.body.find("\"name\":\"catalog\""), std::string::npos) << streams.body;
   a.stop();
   b.stop();

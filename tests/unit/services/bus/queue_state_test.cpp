@@ -79,14 +79,27 @@ TEST(QueueState, KeepsADelayedMessageHiddenUntilItsTime) {
   EXPECT_EQ(q.receive(500, 10, 10).delivered.size(), 1u);
 }
 
-TEST(QueueState, NackMakesVisibleAfterTheDelayAndExtendPushesItOut) {
+TEST(QueueState, ExtendKeepsADeliveryOutLonger) {
   QueueState q = queue();
   q.add(message(1));
   const auto receipt = q.receive(0, 1, 100).delivered[0].receipt;
   EXPECT_EQ(q.change_visibility({receipt}, 1000).size(), 1u);
+  EXPECT_EQ(q.stats(500).in_flight, 1u);
   EXPECT_TRUE(q.receive(999, 1, 100).delivered.empty());
   EXPECT_EQ(q.receive(1000, 1, 100).delivered.size(), 1u);
   EXPECT_EQ(q.stats(1000).in_flight, 1u);
+}
+
+TEST(QueueState, NackEndsTheDeliveryAndCountsTheMessageReadyDuringItsDelay) {
+  QueueState q = queue();
+  q.add(message(1));
+  const auto receipt = q.receive(0, 1, 100).delivered[0].receipt;
+  EXPECT_EQ(q.hand_back({receipt}, 1000).size(), 1u);
+  EXPECT_EQ(q.stats(500).in_flight, 0u);
+  EXPECT_EQ(q.stats(500).ready, 1u);
+  EXPECT_TRUE(q.hand_back({receipt}, 2000).empty()) << "a delivery handed back is over";
+  EXPECT_TRUE(q.receive(999, 1, 100).delivered.empty());
+  EXPECT_EQ(q.receive(1000, 1, 100).delivered.size(), 1u);
 }
 
 TEST(QueueState, DropsDeadLettersPastTheirRetention) {
