@@ -27,8 +27,11 @@
 //    acked on the queue, never handed out.
 //  - A delayed send carries Cafe-Not-Before; JetStream 2.9 cannot delay
 //    delivery, so its first delivery is always taken back at once (nak
-//    with the remaining delay) and not counted as a receive. Until it is
-//    visible such a message counts as in flight in queue_stats.
+//    with the remaining delay) and not counted as a receive.
+//  - queue_stats: JetStream keeps a message that waits out a nack's delay,
+//    or a delayed send's remaining delay, pending on the consumer, and only
+//    the consumer's pending count is known: such messages count as in
+//    flight here, where the contract (and the embedded bus) says ready.
 //  - max_messages is the stream's MaxMsgs with DiscardNew (the server
 //    refuses). max_bytes is checked by send() against the stream's size
 //    before it publishes, because nats-server 2.9's DiscardNew byte check
