@@ -1,6 +1,7 @@
 #include "platform/service/backend_config.h"
 
 #include "platform/bus/embedded_bus.h"
+#include "platform/bus/nats_bus.h"
 #include "platform/config/map_reader.h"
 
 #include <filesystem>
@@ -43,8 +44,9 @@ void read_cache_config(config::MapReader& r, CacheConfig& c) {
 }
 
 void read_bus_client_config(config::MapReader& r, BusClientConfig& c) {
-  r.one_of("backend", c.backend, {"embedded", "none"});
+  r.one_of("backend", c.backend, {"embedded", "nats", "none"});
   r.field("connect_timeout", c.connect_timeout, 10 * kMs, milliseconds(60'000));
+  r.section("nats", [&](config::MapReader& s) { s.field("url", c.nats_url); });
   r.section("relay", [&](config::MapReader& s) {
     s.field("batch", c.relay_batch, 1, 500)
         .field("poll_interval", c.relay_poll_interval, 10 * kMs, milliseconds(60'000))
@@ -109,6 +111,12 @@ std::unique_ptr<cache::Cache> open_cache(const CacheConfig& config) {
 namespace cafe::service {
 
 Result<std::unique_ptr<bus::Bus>> open_bus(const BusClientConfig& config, const BusPeers& peers) {
+  if (config.backend == "nats") {
+    bus::NatsBusOptions options;
+    options.url = config.nats_url;
+    options.connect_timeout = std::max(config.connect_timeout, milliseconds(1000));
+    return bus::open_nats_bus(options);
+  }
   if (peers.embedded_addresses.empty())
     return Error::invalid("the embedded bus needs its address: set peers.bus.addresses");
   return bus::open_embedded_bus({.addresses = peers.embedded_addresses,

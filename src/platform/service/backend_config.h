@@ -58,8 +58,9 @@ struct CacheConfig {
 struct BusClientConfig {
   // none: this deployment runs the service without a bus (it must then
   // work without one: ServiceContext::has_bus()).
-  std::string backend = "embedded";  // embedded | none
+  std::string backend = "embedded";  // embedded | nats | none
   milliseconds connect_timeout{300};
+  std::string nats_url = "nats://127.0.0.1:4222";  // `nats: {url: ...}`
   // The outbox relay (services that keep an outbox).
   std::size_t relay_batch = 100;
   milliseconds relay_poll_interval{250};
