@@ -254,8 +254,8 @@ int main(int argc, char** argv) {
       ctx,
       [&]() -> asio::awaitable<void> {
         cafe::bus::QueueOptions q;
-        q.max_messages = 2'000'000;
-        q.max_bytes = std::size_t{4} << 30;
+        q.max_messages = 1'000'000;
+        q.max_bytes = std::size_t{256} << 20;  // JetStream reserves this much store per stream
         auto declared = co_await s.bus->declare_queue(s.queue, q, cafe::Deadline::after(10s));
         if (!declared) {
           std::fprintf(stderr, "bus_bench: declare: %s\n", declared.error().detail.c_str());
