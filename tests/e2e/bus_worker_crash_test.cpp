@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
-#include <functional>
 #include <fcntl.h>
+#include <functional>
 #include <map>
 #include <set>
 #include <spawn.h>
@@ -186,7 +186,8 @@ TEST_F(BusWorkerCrash, ARelayKilledBetweenPublishingAndMarkingSentLosesNothingAn
   auto consume = [&](sql::Database& producer, std::chrono::milliseconds wait,
                      const std::function<void()>& on_unmarked) {
     auto got = run_([&]() -> asio::awaitable<Result<std::vector<bus::QueueMessage>>> {
-      co_return co_await client_->receive("events", {.max_messages = 100, .wait = wait, .visibility = 60s}, soon());
+      co_return co_await client_->receive("events", {.max_messages = 100, .wait = wait, .visibility = 60s},
+                                          soon());
     });
     ASSERT_TRUE(got) << got.error().detail;
     std::vector<bus::Event> events;
@@ -216,7 +217,8 @@ TEST_F(BusWorkerCrash, ARelayKilledBetweenPublishingAndMarkingSentLosesNothingAn
           auto first = inbox.record(tx, "crash-test", id);
           if (!first) return first.error();
           if (!*first) return {};
-          auto inserted = tx.execute("INSERT INTO effects (event_id) VALUES (?)", std::vector<sql::Value>{id});
+          auto inserted =
+              tx.execute("INSERT INTO effects (event_id) VALUES (?)", std::vector<sql::Value>{id});
           if (!inserted) return inserted.error();
           return {};
         };

@@ -1,5 +1,7 @@
 #include "support/nats_server.h"
 
+#include "support/local_server.h"
+
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -29,24 +31,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kBinary = "/usr/sbin/nats-server";
 constexpr auto kReadyTimeout = 10s;
-
-// The kernel picks a free port; the server binds it right after. A race
-// with another process is possible but rare, and shows up as a failed start.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 // Whether JetStream answers an account-info request, over a connection of
 // its own (bounded by `timeout_ms` for the connect and the request).
@@ -82,21 +66,6 @@ std::string log_tail(const std::string& path) {
   return all.size() > 2000 ? all.substr(all.size() - 2000) : all;
 }
 
-bool in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string_view(ci) == "true";
-}
-
-// Records why no server is available: a fatal failure under CI=true (CI
-// must run these tests), a skip elsewhere.
-void fail_or_skip(const std::string& why) {
-  if (in_ci()) {
-    GTEST_FAIL() << "nats-server is required when CI=true: " << why;
-  } else {
-    GTEST_SKIP() << "nats-server unavailable: " << why;
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<NatsServer>> NatsServer::start_new() {
@@ -105,28 +74,18 @@ Result<std::unique_ptr<NatsServer>> NatsServer::start_new() {
   std::string tmpl = (fs::temp_directory_path() / "cafe-nats-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) return Error::unavailable("cannot create a temp dir for nats");
   server->dir_ = tmpl;
-  server->port_ = free_port();
+  server->port_ = free_loopback_port();
   if (server->port_ == 0) return Error::unavailable("no free loopback port");
   if (auto started = server->launch(); !started) return started.error();
   return server;
 }
 
 NatsServer* NatsServer::start_or_skip() {
-  static Result<std::unique_ptr<NatsServer>> shared = start_new();
-  if (!shared) {
-    fail_or_skip(shared.error().detail);
-    return nullptr;
-  }
-  return shared->get();
+  return shared_or_skip<NatsServer>("nats-server");
 }
 
 std::unique_ptr<NatsServer> NatsServer::start_own_or_skip() {
-  auto started = start_new();
-  if (!started) {
-    fail_or_skip(started.error().detail);
-    return nullptr;
-  }
-  return std::move(*started);
+  return own_or_skip<NatsServer>("nats-server");
 }
 
 std::string NatsServer::url() const {

@@ -1,5 +1,6 @@
 #include "platform/service/host.h"
 
+#include "platform/bus/admin_routes.h"
 #include "platform/bus/outbox_relay.h"
 #include "platform/bus/retention.h"
 #include "platform/core/ids.h"
@@ -119,6 +120,9 @@ Result<std::unique_ptr<Host>> Host::create(const Definition& definition, const S
   h.service_ = std::move(*made);
 
   if (auto added = h.service_->add_routes(h.router_); !added) return added.error();
+  if (h.bus_) {
+    if (auto added = bus::add_admin_routes(h.router_, *h.bus_); !added) return added.error();
+  }
   if (auto added = add_stress_routes(h.router_, *h.stress_); !added) return added.error();
   h.limits_->apply_to_routes(h.router_);
   if (auto sealed = h.pipeline_->seal(); !sealed) return sealed.error();

@@ -127,7 +127,8 @@ std::vector<StoredMessage> QueueState::hand_back(const std::vector<std::string>&
     if (!m || !m->in_flight) continue;
     m->in_flight = false;
     reschedule(*m, visible_at_ms);
-    changed.push_back(StoredMessage{m->seq, {}, {}, m->sent_at_ms, m->visible_at_ms, m->receive_count, false});
+    changed.push_back(
+        StoredMessage{m->seq, {}, {}, m->sent_at_ms, m->visible_at_ms, m->receive_count, false});
   }
   return changed;
 }

@@ -4,6 +4,7 @@
 #include "platform/bus/nats_bus.h"
 
 #include "bus_fixture.h"
+#include "support/local_server.h"
 #include "support/nats_server.h"
 
 #include <gmock/gmock.h>
@@ -19,22 +20,6 @@ namespace {
 
 using ::testing::IsEmpty;
 
-// A loopback port nothing listens on (bound and released at once).
-int unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 std::unique_ptr<Bus> open_on(const test::NatsServer& server, NatsBusOptions options = {}) {
   options.url = server.url();
   auto bus = open_nats_bus(options);
@@ -45,7 +30,7 @@ std::unique_ptr<Bus> open_on(const test::NatsServer& server, NatsBusOptions opti
 TEST(NatsBus, RefusesToOpenWhenNoServerListens) {
   const auto started = Clock::now();
   NatsBusOptions options;
-  options.url = "nats://127.0.0.1:" + std::to_string(unused_port());
+  options.url = "nats://127.0.0.1:" + std::to_string(test::free_loopback_port());
   options.connect_timeout = 500ms;
   auto bus = open_nats_bus(options);
   ASSERT_FALSE(bus);

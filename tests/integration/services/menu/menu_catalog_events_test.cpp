@@ -50,8 +50,8 @@ void edit_reaches_the_other_replica(app::AppConfig config, const TempDir& dir) {
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed);
   ASSERT_EQ(seen, expected) << "replica b never reloaded (its poll is 60 s apart)";
-  std::printf("%s bus: replica b served the edit %lld ms after replica a answered 201\n", menu.bus.backend.c_str(),
-              static_cast<long long>(took.count()));
+  std::printf("%s bus: replica b served the edit %lld ms after replica a answered 201\n",
+              menu.bus.backend.c_str(), static_cast<long long>(took.count()));
   EXPECT_EQ(get(b.port, "/api/menu/items/chai_latte").status, 200);
   a.stop();
   b.stop();
@@ -66,8 +66,8 @@ TEST(MenuCatalogEvents, AnEditOnOneReplicaReloadsTheOthersThroughTheEmbeddedBus)
   config.service<menu::MenuConfig>("menu").bus.backend = "embedded";
   edit_reaches_the_other_replica(config, dir);
   // The bus saw the event: the catalog stream holds it.
-  const auto streams = get(bus.port, "/admin/bus/streams",
-                           {{"Authorization", std::string("Bearer ") + kTestAdminToken}});
+  const auto streams =
+      get(bus.port, "/admin/bus/streams", {{"Authorization", std::string("Bearer ") + kTestAdminToken}});
   EXPECT_NE(streams.body.find("\"name\":\"catalog\""), std::string::npos) << streams.body;
   bus.stop();
 }
@@ -81,6 +81,15 @@ TEST(MenuCatalogEvents, AnEditOnOneReplicaReloadsTheOthersThroughNatsJetStream) 
   menu.bus.backend = "nats";
   menu.bus.nats_url = nats->url();
   edit_reaches_the_other_replica(config, dir);
+  // With no bus process, a service with a bus serves the bus's admin routes.
+  auto c = start_service("menu", config, dir.path().string());
+  ASSERT_NE(c.port, 0);
+  const auto streams =
+      get(c.port, "/admin/bus/streams", {{"Authorization", std::string("Bearer ") + kTestAdminToken}});
+  EXPECT_EQ(streams.status, 200) << streams.body;
+  EXPECT_NE(streams.body.find("\"name\":\"catalog\""), std::string::npos) << streams.body;
+  EXPECT_EQ(get(c.port, "/admin/bus/streams").status, 401);
+  c.stop();
 }
 
 }  // namespace
