@@ -29,7 +29,8 @@ int free_loopback_port() {
 
 Result<std::string> make_temp_dir(std::string_view prefix) {
   std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) return Error::unavailable("cannot create a temp dir for " + std::string(prefix));
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    return Error::unavailable("cannot create a temp dir for " + std::string(prefix));
   return tmpl;
 }
 

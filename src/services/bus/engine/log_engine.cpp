@@ -317,6 +317,8 @@ asio::awaitable<Result<void>> LogEngine::send(std::string queue, std::vector<Out
     for (const auto& m : messages) bytes += m.body.size();
     if (auto admitted = (*q)->state.admit(messages.size(), bytes); !admitted) co_return admitted.error();
     const std::int64_t now = now_ms();
+    next_seq_ =
+        std::max(next_seq_, now * kKeysPerMillisecond);  // never a sequence number used before a restart
     stored.reserve(messages.size());
     std::vector<sql::Value> rows;
     rows.reserve(messages.size() * 6);
@@ -505,7 +507,9 @@ asio::awaitable<Result<std::vector<std::uint64_t>>> LogEngine::append(std::strin
     std::lock_guard lock(mutex_);
     auto s = find_stream(stream);
     if (!s) co_return s.error();
-    records = (*s)->state.reserve(std::move(entries), now_ms());
+    const std::int64_t now = now_ms();
+    records =
+        (*s)->state.reserve(std::move(entries), now, static_cast<std::uint64_t>(now * kKeysPerMillisecond));
   }
   std::vector<sql::Value> rows;
   rows.reserve(records.size() * 6);

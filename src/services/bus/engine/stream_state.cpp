@@ -11,8 +11,10 @@ void StreamState::restore(StreamRecord record) {
   records_.push_back(std::move(record));
 }
 
-std::vector<StreamRecord> StreamState::reserve(std::vector<StreamEntry> entries, std::int64_t now_ms) {
+std::vector<StreamRecord> StreamState::reserve(std::vector<StreamEntry> entries, std::int64_t now_ms,
+                                               std::uint64_t floor) {
   last_appended_at_ms_ = std::max(last_appended_at_ms_, now_ms);
+  next_offset_ = std::max(next_offset_, floor);
   std::vector<StreamRecord> out;
   out.reserve(entries.size());
   const std::uint64_t first = next_offset_;

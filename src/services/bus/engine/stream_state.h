@@ -22,6 +22,15 @@ namespace cafe::bus::engine {
 
 inline constexpr std::size_t kRecordOverheadBytes = 64;  // counted against max_bytes per record
 
+// Keys (stream offsets, message sequence numbers) start from the wall clock
+// in microseconds-sized steps: at least now_ms × 1000. A restarted bus then
+// never hands out a key it gave out before, even when the rows that held
+// it are gone (acked, expired) — so a consumer's retried ack cannot match a
+// newer message, and a reader's cursor cannot skip new records. It holds
+// while the bus hands out fewer than 1,000 keys per millisecond on average
+// and the clock does not step back across a restart.
+inline constexpr std::int64_t kKeysPerMillisecond = 1000;
+
 class StreamState {
  public:
   explicit StreamState(StreamOptions options) : options_(options) {}
@@ -33,10 +42,14 @@ class StreamState {
   void restore(StreamRecord record);
   void restore_group(std::string group, std::uint64_t offset) { groups_[std::move(group)] = offset; }
 
-  // Reserves offsets for `entries` and stamps them (appended_at never goes
-  // backwards, so reads from a time are a binary search). The records stay
-  // invisible until complete().
-  std::vector<StreamRecord> reserve(std::vector<StreamEntry> entries, std::int64_t now_ms);
+  // Reserves offsets for `entries`, the first at least `floor`, and stamps
+  // them (appended_at never goes backwards, so reads from a time are a
+  // binary search). The records stay invisible until complete(). The
+  // engine's floor comes from the clock (see kKeysPerMillisecond), so an
+  // offset is never handed out twice, even after retention emptied the
+  // stream and the process restarted.
+  std::vector<StreamRecord> reserve(std::vector<StreamEntry> entries, std::int64_t now_ms,
+                                    std::uint64_t floor = 0);
   // The append whose first offset is `first` committed (records) or failed
   // (nullopt). Returns true when readable records were added.
   bool complete(std::uint64_t first, std::optional<std::vector<StreamRecord>> records);

@@ -103,6 +103,49 @@ TEST_F(BusServiceTest, KeepsAcknowledgedMessagesRecordsAndOffsetsAcrossARestart)
   EXPECT_EQ((*records)[1].id, "e3");
 }
 
+// Acked rows are deleted; a restarted bus must still not give their
+// sequence numbers (and so their receipts) to new messages, or a consumer
+// retrying a lost ack would delete someone else's message.
+TEST_F(BusServiceTest, AnAckRetriedAcrossARestartNeverMatchesANewMessage) {
+  start();
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await client_->declare_queue("payments", QueueOptions{}, soon());
+  }));
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await client_->send("payments", {{"old", "{}", milliseconds(0)}}, soon());
+  }));
+  auto old = run_([&]() -> asio::awaitable<Result<std::vector<QueueMessage>>> {
+    co_return co_await client_->receive("payments", {.max_messages = 1, .wait = {}, .visibility = {}},
+                                        soon());
+  });
+  ASSERT_TRUE(old && old->size() == 1u);
+  const std::string old_receipt = (*old)[0].receipt;
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await client_->ack("payments", {old_receipt}, soon());
+  }));
+
+  stop();
+  start();
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await client_->send("payments", {{"new", "{}", milliseconds(0)}}, soon());
+  }));
+  auto fresh = run_([&]() -> asio::awaitable<Result<std::vector<QueueMessage>>> {
+    co_return co_await client_->receive("payments", {.max_messages = 1, .wait = {}, .visibility = {}},
+                                        soon());
+  });
+  ASSERT_TRUE(fresh && fresh->size() == 1u);
+  EXPECT_NE((*fresh)[0].receipt, old_receipt);
+  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
+    co_return co_await client_->ack("payments", {old_receipt}, soon());  // the retried ack
+  }));
+  auto left = run_([&]() -> asio::awaitable<Result<std::vector<QueueMessage>>> {
+    co_return co_await client_->peek("payments", 10, soon());
+  });
+  ASSERT_TRUE(left) << left.error().detail;
+  ASSERT_EQ(left->size(), 1u) << "the stale ack deleted the new message";
+  EXPECT_EQ((*left)[0].id, "new");
+}
+
 TEST_F(BusServiceTest, RefusesMalformedCallsWithAProblemAndChangesNothing) {
   start();
   ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
@@ -164,12 +207,13 @@ TEST_F(BusServiceTest, ExportsDepthsLagAndOperationCountsOnMetrics) {
     co_return co_await b.send("payments", {{"m1", "{}", milliseconds(0)}, {"m2", "{}", milliseconds(0)}},
                               soon());
   }));
-  ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<std::vector<std::uint64_t>>> {
+  auto offsets = run_([&]() -> asio::awaitable<Result<std::vector<std::uint64_t>>> {
     co_return co_await b.append("orders", {{"o1", "e1", "{}"}, {"o1", "e2", "{}"}, {"o1", "e3", "{}"}},
                                 soon());
-  }));
+  });
+  ASSERT_TRUE(offsets && offsets->size() == 3u);
   ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
-    co_return co_await b.commit("orders", "analytics", 1, soon());
+    co_return co_await b.commit("orders", "analytics", (*offsets)[0], soon());
   }));
   std::string ready, lag, sent;
   for (int i = 0; i < 50 && (ready.empty() || lag.empty() || sent.empty()); ++i) {

@@ -54,6 +54,14 @@ TEST(StreamState, ReadsFromAnOffsetATimeOrAGroupsCommittedOffset) {
   EXPECT_FALSE(s.committed("other"));
 }
 
+TEST(StreamState, NeverHandsOutAnOffsetBelowTheFloorNorOneAlreadyGiven) {
+  StreamState s(StreamOptions{});
+  auto a = s.reserve(entries({"a"}), 10, 5000);
+  EXPECT_EQ(a[0].offset, 5000u);
+  auto b = s.reserve(entries({"b"}), 10, 10);  // a lower floor does not go back
+  EXPECT_EQ(b[0].offset, 5001u);
+}
+
 TEST(StreamState, NeverStampsARecordEarlierThanTheOneBefore) {
   StreamState s(StreamOptions{});
   auto a = s.reserve(entries({"a"}), 500);
