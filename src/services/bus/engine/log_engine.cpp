@@ -1,6 +1,7 @@
 #include "services/bus/engine/log_engine.h"
 
 #include "platform/bus/validate.h"
+#include "services/bus/engine/log_writes.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,81 +24,6 @@ namespace {
 // A long poll answers this long before its caller's deadline, so the empty
 // answer still arrives in time.
 constexpr milliseconds kAnswerMargin{50};
-
-struct Statement {
-  std::string sql;
-  std::vector<sql::Value> params;
-};
-
-sql::Value integer(std::int64_t v) {
-  return sql::Value(v);
-}
-
-// Many rows per statement (the bus writes tens of thousands a second), in
-// chunks of 64, 16, 4 or 1 rows so that few distinct texts reach the
-// statement cache: head + row + "," + row ... + tail, after `lead` params.
-void add_rows(std::vector<Statement>& out, std::string_view head, std::string_view row, std::string_view tail,
-              std::size_t per_row, const std::vector<sql::Value>& lead, std::vector<sql::Value> rows) {
-  const std::size_t count = rows.size() / per_row;
-  std::size_t done = 0;
-  while (done < count) {
-    const std::size_t left = count - done;
-    const std::size_t n = left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;
-    Statement st;
-    st.sql.reserve(head.size() + n * (row.size() + 1) + tail.size());
-    st.sql.append(head);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i) st.sql.push_back(',');
-      st.sql.append(row);
-    }
-    st.sql.append(tail);
-    st.params.reserve(lead.size() + n * per_row);
-    st.params.insert(st.params.end(), lead.begin(), lead.end());
-    for (std::size_t k = done * per_row; k < (done + n) * per_row; ++k)
-      st.params.push_back(std::move(rows[k]));
-    out.push_back(std::move(st));
-    done += n;
-  }
-}
-
-// "UPDATE bus_messages SET <set> WHERE seq IN (...)" for `seqs`.
-void update_messages(std::vector<Statement>& out, std::string_view set, std::vector<sql::Value> lead,
-                     const std::vector<std::int64_t>& seqs) {
-  std::vector<sql::Value> keys;
-  keys.reserve(seqs.size());
-  for (auto seq : seqs) keys.push_back(integer(seq));
-  const std::string head = "UPDATE bus_messages SET " + std::string(set) + " WHERE seq IN (";
-  add_rows(out, head, "?", ")", 1, lead, std::move(keys));
-}
-
-void delete_messages(std::vector<Statement>& out, const std::vector<std::int64_t>& seqs) {
-  std::vector<sql::Value> keys;
-  keys.reserve(seqs.size());
-  for (auto seq : seqs) keys.push_back(integer(seq));
-  add_rows(out, "DELETE FROM bus_messages WHERE seq IN (", "?", ")", 1, {}, std::move(keys));
-}
-
-std::vector<std::int64_t> seqs_of(const std::vector<StoredMessage>& messages) {
-  std::vector<std::int64_t> out;
-  out.reserve(messages.size());
-  for (const auto& m : messages) out.push_back(m.seq);
-  return out;
-}
-
-// Every statement in one transaction; the database groups concurrent ones
-// into one commit.
-asio::awaitable<Result<void>> write(sql::Database& db, std::vector<Statement> statements, Deadline deadline) {
-  if (statements.empty()) co_return Result<void>{};
-  auto shared = std::make_shared<std::vector<Statement>>(std::move(statements));
-  sql::TransactionBody body = [shared](sql::Transaction& t) -> Result<void> {
-    for (const auto& st : *shared) {
-      auto done = t.execute(st.sql, st.params);
-      if (!done) return done.error();
-    }
-    return {};
-  };
-  co_return co_await db.transact(std::move(body), deadline);
-}
 
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -386,20 +312,29 @@ asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::receive(std::strin
   }
 }
 
-asio::awaitable<Result<void>> LogEngine::ack(std::string queue, std::vector<std::string> receipts,
-                                             Deadline deadline) {
-  if (auto v = check_name("queue", queue); !v) co_return v.error();
-  if (auto v = check_receipts(receipts); !v) co_return v.error();
-  std::vector<Statement> deletes;
+asio::awaitable<Result<void>> LogEngine::change_queue(std::string queue, QueueChange change,
+                                                      Deadline deadline) {
+  std::vector<Statement> rows;
   {
     std::lock_guard lock(mutex_);
     auto q = find_queue(queue);
     if (!q) co_return q.error();
-    auto acked = (*q)->state.ack(receipts);
-    (*q)->totals.acked += acked.size();
-    delete_messages(deletes, acked);
+    change(**q, rows);
   }
-  co_return co_await write(db_, std::move(deletes), deadline);
+  co_return co_await write(db_, std::move(rows), deadline);
+}
+
+asio::awaitable<Result<void>> LogEngine::ack(std::string queue, std::vector<std::string> receipts,
+                                             Deadline deadline) {
+  if (auto v = check_name("queue", queue); !v) co_return v.error();
+  if (auto v = check_receipts(receipts); !v) co_return v.error();
+  // DESIGN §9: the change is a named local, not a temporary inside co_await.
+  const QueueChange change = [&](Queue& q, std::vector<Statement>& rows) {
+    auto acked = q.state.ack(receipts);
+    q.totals.acked += acked.size();
+    delete_messages(rows, acked);
+  };
+  co_return co_await change_queue(queue, change, deadline);
 }
 
 asio::awaitable<Result<void>> LogEngine::nack(std::string queue, std::vector<std::string> receipts,
@@ -407,17 +342,13 @@ asio::awaitable<Result<void>> LogEngine::nack(std::string queue, std::vector<std
   if (auto v = check_name("queue", queue); !v) co_return v.error();
   if (auto v = check_receipts(receipts); !v) co_return v.error();
   if (auto v = check_delay(delay); !v) co_return v.error();
-  std::vector<Statement> updates;
-  {
-    std::lock_guard lock(mutex_);
-    auto q = find_queue(queue);
-    if (!q) co_return q.error();
+  const QueueChange change = [&](Queue& q, std::vector<Statement>& rows) {
     const std::int64_t visible_at = now_ms() + delay.count();
-    update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
-                    seqs_of((*q)->state.hand_back(receipts, visible_at)));
-    if (delay.count() == 0) (*q)->waiters.wake_all();
-  }
-  co_return co_await write(db_, std::move(updates), deadline);
+    update_messages(rows, "visible_at_ms = ?", {integer(visible_at)},
+                    seqs_of(q.state.hand_back(receipts, visible_at)));
+    if (delay.count() == 0) q.waiters.wake_all();
+  };
+  co_return co_await change_queue(queue, change, deadline);
 }
 
 asio::awaitable<Result<void>> LogEngine::extend(std::string queue, std::vector<std::string> receipts,
@@ -425,16 +356,12 @@ asio::awaitable<Result<void>> LogEngine::extend(std::string queue, std::vector<s
   if (auto v = check_name("queue", queue); !v) co_return v.error();
   if (auto v = check_receipts(receipts); !v) co_return v.error();
   if (auto v = check_visibility(visibility); !v) co_return v.error();
-  std::vector<Statement> updates;
-  {
-    std::lock_guard lock(mutex_);
-    auto q = find_queue(queue);
-    if (!q) co_return q.error();
+  const QueueChange change = [&](Queue& q, std::vector<Statement>& rows) {
     const std::int64_t visible_at = now_ms() + visibility.count();
-    update_messages(updates, "visible_at_ms = ?", {integer(visible_at)},
-                    seqs_of((*q)->state.change_visibility(receipts, visible_at)));
-  }
-  co_return co_await write(db_, std::move(updates), deadline);
+    update_messages(rows, "visible_at_ms = ?", {integer(visible_at)},
+                    seqs_of(q.state.change_visibility(receipts, visible_at)));
+  };
+  co_return co_await change_queue(queue, change, deadline);
 }
 
 asio::awaitable<Result<std::vector<QueueMessage>>> LogEngine::peek(std::string queue, std::size_t limit,

@@ -14,6 +14,7 @@
 
 #include "platform/bus/bus.h"
 #include "platform/sql/database.h"
+#include "services/bus/engine/log_writes.h"
 #include "services/bus/engine/queue_state.h"
 #include "services/bus/engine/stream_state.h"
 
@@ -112,6 +113,10 @@ class LogEngine final : public Bus {
 
   std::int64_t now_ms() const { return options_.now_ms(); }
   Result<Queue*> find_queue(const std::string& name);
+  // Under the lock, `change` edits the queue's indexes and adds the rows
+  // that must be written; they are committed after the lock is released.
+  using QueueChange = std::function<void(Queue&, std::vector<Statement>&)>;
+  boost::asio::awaitable<Result<void>> change_queue(std::string queue, QueueChange change, Deadline deadline);
   Result<Stream*> find_stream(const std::string& name);
   // Parks until woken, `until_ms` (wall clock) or the deadline; false when
   // too many are parked already or the engine closed.
