@@ -24,7 +24,7 @@ constexpr milliseconds kLongestCall = kMaxWait + milliseconds(10'000);
 // The bus answered with a problem: the same code the engine returned.
 Error from_problem(const http::Response& response) {
   std::string detail = "the bus answered " + std::to_string(response.status);
-  if (auto parsed = json::parse(response.body, {.max_depth = 8, .max_bytes = 64 * 1024})) {
+  if (auto parsed = json::parse(response.body, {.max_depth = 8, .max_bytes = std::size_t{64} * 1024})) {
     if (const auto* o = parsed->if_object()) {
       if (const auto* d = o->if_contains("detail"); d && d->is_string()) detail = std::string(d->as_string());
     }

@@ -161,7 +161,7 @@ Result<std::vector<QueueMessage>> read_deliveries(std::string_view body) {
       body, "messages", [](json::ObjectReader& r, std::vector<FieldError>& errors) {
         std::vector<QueueMessage> out;
         r.array("messages", 0, kMaxBatch, true,
-                [&](const bj::value& v, std::string path) { read_message(v, path, errors, out); });
+                [&](const bj::value& v, const std::string& path) { read_message(v, path, errors, out); });
         return out;
       });
 }
@@ -207,7 +207,7 @@ Result<QueueOptions> read_queue_options(std::string_view body) {
       o.max_messages = static_cast<std::size_t>(*v);
     if (auto v = r.integer("max_bytes", {.min = 1, .max = std::int64_t{16} << 30}))
       o.max_bytes = static_cast<std::size_t>(*v);
-    if (auto v = r.integer("dead_letter_retention_hours", {.min = 1, .max = 24 * 365}))
+    if (auto v = r.integer("dead_letter_retention_hours", {.min = 1, .max = std::int64_t{24} * 365}))
       o.dead_letter_retention = std::chrono::hours(*v);
     return o;
   });
@@ -460,7 +460,7 @@ Result<std::vector<StreamStats>> read_stream_stats(std::string_view body) {
   return read_object<std::vector<StreamStats>>(
       body, "streams", [](json::ObjectReader& r, std::vector<FieldError>& errors) {
         std::vector<StreamStats> out;
-        r.array("streams", 0, 100'000, true, [&](const bj::value& v, std::string path) {
+        r.array("streams", 0, 100'000, true, [&](const bj::value& v, const std::string& path) {
           json::ObjectReader q(v, path, errors);
           StreamStats s;
           s.name = q.string("name", {.required = true, .min_length = 1, .max_length = 64}).value_or("");

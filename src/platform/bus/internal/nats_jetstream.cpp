@@ -34,7 +34,7 @@ Result<StreamInfoPtr> stream_info(NatsLink& link, const std::string& stream, Dea
   jsOptions o = api_options(deadline);
   o.Stream.Info.SubjectsFilter = subjects_filter;
   jsStreamInfo* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   const natsStatus s = js_GetStreamInfo(&raw, link.jetstream(), stream.c_str(), &o, &code);
   StreamInfoPtr info(raw);
   if (s == NATS_NOT_FOUND) return Error::not_found("no stream " + stream + " (not declared)");
@@ -46,7 +46,7 @@ Result<ConsumerInfoPtr> consumer_info(NatsLink& link, const std::string& stream,
                                       Deadline deadline) {
   jsOptions o = api_options(deadline);
   jsConsumerInfo* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   const natsStatus s =
       js_GetConsumerInfo(&raw, link.jetstream(), stream.c_str(), consumer.c_str(), &o, &code);
   ConsumerInfoPtr info(raw);
@@ -58,7 +58,7 @@ Result<ConsumerInfoPtr> consumer_info(NatsLink& link, const std::string& stream,
 Result<void> put_stream(NatsLink& link, jsStreamConfig& config, Deadline deadline) {
   jsOptions o = api_options(deadline);
   jsStreamInfo* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   natsStatus s = js_AddStream(&raw, link.jetstream(), &config, &o, &code);
   jsStreamInfo_Destroy(raw);
   if (s == NATS_OK) return ok();
@@ -76,7 +76,7 @@ Result<void> put_consumer(NatsLink& link, const std::string& stream, jsConsumerC
                           Deadline deadline) {
   jsOptions o = api_options(deadline);
   jsConsumerInfo* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   natsStatus s = js_AddConsumer(&raw, link.jetstream(), stream.c_str(), &config, &o, &code);
   ConsumerInfoPtr info(raw);
   if (s != NATS_OK) return nats_error(s, code, "create consumer on " + stream, deadline);
@@ -94,7 +94,7 @@ Result<void> put_consumer(NatsLink& link, const std::string& stream, jsConsumerC
 Result<std::vector<std::string>> stream_names(NatsLink& link, std::string_view prefix, Deadline deadline) {
   jsOptions o = api_options(deadline);
   jsStreamNamesList* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   const natsStatus s = js_StreamNames(&raw, link.jetstream(), &o, &code);
   StreamNamesPtr list(raw);
   std::vector<std::string> names;
@@ -110,7 +110,7 @@ Result<std::vector<std::string>> stream_names(NatsLink& link, std::string_view p
 
 Result<void> purge_stream(NatsLink& link, const std::string& stream, Deadline deadline) {
   jsOptions o = api_options(deadline);
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   const natsStatus s = js_PurgeStream(link.jetstream(), stream.c_str(), &o, &code);
   if (s == NATS_NOT_FOUND) return Error::not_found("no stream " + stream + " (not declared)");
   if (s != NATS_OK) return nats_error(s, code, "purge " + stream, deadline);
@@ -120,7 +120,7 @@ Result<void> purge_stream(NatsLink& link, const std::string& stream, Deadline de
 Result<void> delete_message(NatsLink& link, const std::string& stream, std::uint64_t sequence,
                             Deadline deadline) {
   jsOptions o = api_options(deadline);
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   const natsStatus s = js_DeleteMsg(link.jetstream(), stream.c_str(), sequence, &o, &code);
   if (s == NATS_NOT_FOUND) return ok();  // gone already (an earlier try, or retention)
   if (s != NATS_OK) return nats_error(s, code, "delete from " + stream, deadline);
@@ -131,7 +131,7 @@ Result<std::optional<std::string>> last_value(NatsLink& link, const std::string&
                                               const std::string& subject, Deadline deadline) {
   jsOptions o = api_options(deadline);
   natsMsg* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   const natsStatus s = js_GetLastMsg(&raw, link.jetstream(), stream.c_str(), subject.c_str(), &o, &code);
   MsgPtr message(raw);
   if (code == JSStreamNotFoundErr) return Error::not_found("no stream " + stream + " (not declared)");
@@ -194,7 +194,7 @@ Result<std::vector<Delivery>> read_stream(NatsLink& link, const std::string& str
   }
   jsOptions o = api_options(deadline);
   jsConsumerInfo* raw = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   natsStatus s = js_AddConsumer(&raw, link.jetstream(), stream.c_str(), &config, &o, &code);
   ConsumerInfoPtr info(raw);
   if (s != NATS_OK) return nats_error(s, code, "read " + stream, deadline);

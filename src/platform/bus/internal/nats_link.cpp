@@ -124,7 +124,7 @@ Result<std::unique_ptr<NatsLink>> NatsLink::connect(const NatsBusOptions& option
   }
   jsOptions o = api_options(deadline);
   jsAccountInfo* info = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   s = js_GetAccountInfo(&info, link->js_, &o, &code);
   jsAccountInfo_Destroy(info);
   if (s != NATS_OK) {

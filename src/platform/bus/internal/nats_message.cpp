@@ -49,16 +49,15 @@ Result<Published> publish(NatsLink& link, const Outgoing& message, Deadline dead
   if (s != NATS_OK) return nats_error(s, 0, "make a message", deadline);
   MsgPtr owned(raw);
   for (const auto& [name, value] : message.headers) {
-    if ((s = natsMsgHeader_Set(raw, name, value.c_str())) != NATS_OK) {
-      return nats_error(s, 0, "set a header", deadline);
-    }
+    s = natsMsgHeader_Set(raw, name, value.c_str());
+    if (s != NATS_OK) return nats_error(s, 0, "set a header", deadline);
   }
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MaxWait = millis_left(deadline);
   if (!message.msg_id.empty()) po.MsgId = message.msg_id.c_str();
   jsPubAck* ack = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
+  jsErrCode code{};  // libnats names no zero code: "none yet"
   s = js_PublishMsg(&ack, link.jetstream(), raw, &po, &code);
   PubAckPtr owned_ack(ack);
   if (s != NATS_OK) return nats_error(s, code, "publish to " + message.subject, deadline);

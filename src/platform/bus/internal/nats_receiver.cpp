@@ -109,14 +109,15 @@ Result<std::vector<QueueMessage>> QueueReceiver::receive(const ReceiveOptions& o
               .room = room,
               .asked_at = Clock::now(),
               .out = {}};
-  auto finish = [&](Result<std::vector<QueueMessage>> result) {
-    leases_.release(batch.room - std::min(batch.room, batch.out.size()));
+  // Gives back the room the batch did not use (`kept` deliveries are held).
+  auto finish = [&](Result<std::vector<QueueMessage>> result, std::size_t kept) {
+    leases_.release(batch.room - std::min(batch.room, kept));
     give_back(std::move(puller));
     return result;
   };
 
   auto ready = puller->take_ready(stream_, kQueueConsumer, static_cast<int>(room), deadline);
-  if (!ready) return finish(ready.error());
+  if (!ready) return finish(ready.error(), batch.out.size());
   handle(*ready, batch, deadline);
 
   const Deadline poll_deadline(deadline.at() - kAnswerMargin);
@@ -124,7 +125,7 @@ Result<std::vector<QueueMessage>> QueueReceiver::receive(const ReceiveOptions& o
   while (batch.out.empty() && Clock::now() < wait_until) {
     batch.asked_at = Clock::now();
     auto first = puller->wait_for_one(stream_, kQueueConsumer, wait_until, poll_deadline);
-    if (!first) return finish(first.error());
+    if (!first) return finish(first.error(), batch.out.size());
     if (first->empty()) break;
     handle(*first, batch, deadline);
     if (batch.out.empty() || batch.out.size() >= room) continue;
@@ -133,7 +134,8 @@ Result<std::vector<QueueMessage>> QueueReceiver::receive(const ReceiveOptions& o
         puller->take_ready(stream_, kQueueConsumer, static_cast<int>(room - batch.out.size()), deadline);
     if (rest) handle(*rest, batch, deadline);
   }
-  return finish(std::move(batch.out));
+  const std::size_t kept = batch.out.size();
+  return finish(std::move(batch.out), kept);
 }
 
 void QueueReceiver::handle(std::vector<MsgPtr>& messages, Batch& batch, Deadline deadline) {

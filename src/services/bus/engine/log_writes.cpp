@@ -28,7 +28,7 @@ void add_rows(std::vector<Statement>& out, std::string_view head, std::string_vi
   }
 }
 
-void update_messages(std::vector<Statement>& out, std::string_view set, std::vector<sql::Value> lead,
+void update_messages(std::vector<Statement>& out, std::string_view set, const std::vector<sql::Value>& lead,
                      const std::vector<std::int64_t>& seqs) {
   std::vector<sql::Value> keys;
   keys.reserve(seqs.size());

@@ -31,12 +31,13 @@ void add_rows(std::vector<Statement>& out, std::string_view head, std::string_vi
               std::size_t per_row, const std::vector<sql::Value>& lead, std::vector<sql::Value> rows);
 
 // "UPDATE bus_messages SET <set> WHERE seq IN (...)" for `seqs`.
-void update_messages(std::vector<Statement>& out, std::string_view set, std::vector<sql::Value> lead,
+void update_messages(std::vector<Statement>& out, std::string_view set, const std::vector<sql::Value>& lead,
                      const std::vector<std::int64_t>& seqs);
 void delete_messages(std::vector<Statement>& out, const std::vector<std::int64_t>& seqs);
 std::vector<std::int64_t> seqs_of(const std::vector<StoredMessage>& messages);
 
 // Every statement in one transaction.
-boost::asio::awaitable<Result<void>> write(sql::Database& db, std::vector<Statement> statements, Deadline deadline);
+boost::asio::awaitable<Result<void>> write(sql::Database& db, std::vector<Statement> statements,
+                                           Deadline deadline);
 
 }  // namespace cafe::bus::engine
