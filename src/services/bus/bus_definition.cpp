@@ -18,7 +18,10 @@ class BusService final : public service::Service {
   BusService(service::ServiceContext& context, const BusConfig& config)
       : context_(context),
         config_(config),
-        engine_(context.database(), engine::EngineOptions{.max_waiters = config.max_waiters, .now_ms = {}}),
+        engine_(context.database(), engine::EngineOptions{.max_waiters = config.max_waiters,
+                                                          .max_queues = config.max_queues,
+                                                          .max_streams = config.max_streams,
+                                                          .now_ms = {}}),
         metrics_(context.metrics().registry()) {}
 
   Result<void> load() { return engine_.load(); }

@@ -189,6 +189,12 @@ asio::awaitable<Result<void>> LogEngine::declare_queue(std::string queue, QueueO
                                                        Deadline deadline) {
   if (auto v = check_name("queue", queue); !v) co_return v.error();
   if (auto v = check_queue_options(options); !v) co_return v.error();
+  {
+    std::lock_guard lock(mutex_);
+    if (!queues_.contains(queue) && queues_.size() >= options_.max_queues)
+      co_return Error::make(ErrorCode::kResourceExhausted,
+                            "the bus holds " + std::to_string(queues_.size()) + " queues, its limit");
+  }
   std::vector<Statement> upsert;
   upsert.push_back(
       {"INSERT INTO bus_queues (name, visibility_ms, max_receives, max_messages, max_bytes, "
@@ -214,6 +220,12 @@ asio::awaitable<Result<void>> LogEngine::declare_stream(std::string stream, Stre
                                                         Deadline deadline) {
   if (auto v = check_name("stream", stream); !v) co_return v.error();
   if (auto v = check_stream_options(options); !v) co_return v.error();
+  {
+    std::lock_guard lock(mutex_);
+    if (!streams_.contains(stream) && streams_.size() >= options_.max_streams)
+      co_return Error::make(ErrorCode::kResourceExhausted,
+                            "the bus holds " + std::to_string(streams_.size()) + " streams, its limit");
+  }
   std::vector<Statement> upsert;
   upsert.push_back(
       {"INSERT INTO bus_streams (name, max_age_ms, max_bytes) VALUES (?, ?, ?) ON CONFLICT (name) "

@@ -27,6 +27,8 @@ namespace cafe::bus::engine {
 
 struct EngineOptions {
   std::size_t max_waiters = 1024;  // parked long polls per queue or stream; beyond: kResourceExhausted
+  std::size_t max_queues = 1024;   // declared queues; a declaration beyond: kResourceExhausted
+  std::size_t max_streams = 1024;  // likewise for streams
   // Wall clock in Unix milliseconds (injected by tests).
   std::function<std::int64_t()> now_ms;
 };

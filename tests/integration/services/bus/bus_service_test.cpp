@@ -146,6 +146,27 @@ TEST_F(BusServiceTest, AnAckRetriedAcrossARestartNeverMatchesANewMessage) {
   EXPECT_EQ((*left)[0].id, "new");
 }
 
+TEST_F(BusServiceTest, RefusesToDeclareQueuesBeyondItsLimitButRedeclaresOnes) {
+  auto config = test::test_config();
+  config.service<BusConfig>("bus").max_queues = 2;
+  bus_ = test::start_service("bus", config, dir_.path().string());
+  ASSERT_TRUE(bus_.service);
+  auto client = open_embedded_bus({.addresses = {bus_.address}, .caller = "test"});
+  ASSERT_TRUE(client);
+  client_ = std::move(*client);
+  auto declare = [&](std::string name) {
+    return run_([&]() -> asio::awaitable<Result<void>> {
+      co_return co_await client_->declare_queue(name, QueueOptions{}, soon());
+    });
+  };
+  ASSERT_TRUE(declare("one"));
+  ASSERT_TRUE(declare("two"));
+  auto third = declare("three");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::kResourceExhausted) << third.error().detail;
+  EXPECT_TRUE(declare("two")) << "declaring an existing queue again is not a new one";
+}
+
 TEST_F(BusServiceTest, RefusesMalformedCallsWithAProblemAndChangesNothing) {
   start();
   ASSERT_TRUE(run_([&]() -> asio::awaitable<Result<void>> {
