@@ -57,6 +57,7 @@ Result<AppConfig> parse_config(std::string_view yaml, std::string source_name,
     p.required("addresses").field("addresses", addresses);
     c.peers.emplace_back(std::string(peer), std::move(addresses));
   });
+  r.section("cluster", [&](config::MapReader& s) { cluster::read_cluster_config(s, c.cluster, services()); });
   c.services = service::read_sections(services(), r);
   if (auto done = r.finish(); !done) return done.error();
   if (c.shutdown.timeout <= c.http.drain_timeout) {

@@ -5,6 +5,7 @@
 // keys, duplicate keys and wrong types are errors naming the key's path.
 #pragma once
 
+#include "cluster/cluster_config.h"
 #include "platform/core/error.h"
 #include "platform/service/registry.h"
 
@@ -63,6 +64,8 @@ struct AppConfig {
   AdminConfig admin;
   ShutdownConfig shutdown;
   StressConfig stress;
+  // `cloudcafe up`: replicas, nodes, ports, restarts (services ignore it).
+  cluster::ClusterConfig cluster;
   // One section per registered service (`menu:`, `gateway:`, ...), each
   // with its own typed config and its `limits`.
   service::Sections services;

@@ -27,6 +27,7 @@
 #include <boost/json/fwd.hpp>
 
 #include <any>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -73,6 +74,20 @@ class Service {
   virtual void describe_health(boost::json::object& out) const { (void)out; }
 };
 
+// How the local cluster (`cloudcafe up`, src/cluster) runs the service. By
+// convention a service's database, cache and bus are the keys `store`,
+// `cache` and `bus` of its section: the cluster's real stack points them at
+// PostgreSQL, Redis and NATS through CLOUDCAFE_<SERVICE>__STORE__... .
+struct ClusterTraits {
+  enum class Role : std::uint8_t {
+    kService,  // replicas behind the gateway's target group of the same name
+    kBus,      // one process, started first; every other service's `peers.bus`
+    kGateway,  // started last; told by the supervisor which replicas are ready
+  };
+  Role role = Role::kService;
+  int replicas = 1;  // the cluster's default replica count
+};
+
 template <class Config>
 struct Spec {
   std::string name;         // [a-z][a-z0-9-]*: the CLI argument and the config section
@@ -89,6 +104,7 @@ struct Spec {
   // own), trims them (`<service>.bus.retention`), and with an outbox runs
   // the relay that publishes it (ServiceContext::outbox_relay()).
   bus::StoreTables bus_tables{};
+  ClusterTraits cluster{};
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const Config&)> make;
 };
 
@@ -103,6 +119,7 @@ struct Definition {
   std::function<const CacheConfig*(const std::any&)> cache;    // empty: no cache
   std::function<const BusClientConfig*(const std::any&)> bus;  // empty: no bus
   bus::StoreTables bus_tables{};
+  ClusterTraits cluster{};
   std::function<Result<std::unique_ptr<Service>>(ServiceContext&, const std::any&)> make;
 };
 
@@ -150,6 +167,7 @@ Definition define(const Spec<Config>& spec) {
   if (spec.bus_tables.outbox && !spec.bus)
     throw std::logic_error("service " + spec.name + " keeps an outbox but declares no bus to relay it to");
   d.bus_tables = spec.bus_tables;
+  d.cluster = spec.cluster;
   d.make = [make = spec.make, name = spec.name](ServiceContext& context, const std::any& config) {
     return make(context, internal::config_of<Config>(config, name));
   };

@@ -26,4 +26,22 @@ int TerminationSignals::wait() {
   return received;
 }
 
+int TerminationSignals::wait_for(std::chrono::milliseconds timeout) {
+  int received = 0;
+  bool fired = false;
+  impl_->signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    fired = true;
+    if (!ec) received = signal;
+  });
+  impl_->context.restart();
+  impl_->context.run_for(timeout);
+  if (!fired) {
+    // Withdraw the wait: a signal arriving later stays queued for the next call.
+    impl_->signals.cancel();
+    impl_->context.restart();
+    impl_->context.run();
+  }
+  return received;
+}
+
 }  // namespace cafe::service

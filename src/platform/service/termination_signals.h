@@ -3,6 +3,7 @@
 // than ending the process.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 namespace cafe::service {
@@ -16,6 +17,8 @@ class TerminationSignals {
 
   // Blocks until one arrives; returns its number.
   int wait();
+  // As wait(), for at most `timeout`; 0 when none arrived.
+  int wait_for(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;

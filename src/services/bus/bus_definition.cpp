@@ -79,6 +79,7 @@ service::Definition definition() {
       .database = &BusConfig::store,
       .migrations = &engine::migrations,
       .cache = nullptr,
+      .cluster = {.role = service::ClusterTraits::Role::kBus, .replicas = 1},
       .make = make,
   });
 }

@@ -64,6 +64,7 @@ service::Definition definition() {
       .database = nullptr,
       .migrations = {},
       .cache = nullptr,
+      .cluster = {.role = service::ClusterTraits::Role::kGateway, .replicas = 1},
       .make = make,
   });
 }

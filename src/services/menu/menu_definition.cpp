@@ -129,6 +129,7 @@ service::Definition definition() {
       .cache = &MenuConfig::cache,
       .bus = &MenuConfig::bus,
       .bus_tables = {.outbox = true, .inbox = false, .idempotency = false},
+      .cluster = {.role = service::ClusterTraits::Role::kService, .replicas = 2},
       .make = make,
   });
 }

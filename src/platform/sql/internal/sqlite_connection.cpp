@@ -116,7 +116,14 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
   if (mode == Mode::kReadWrite) {
     // Opening waits for other processes' locks like any write.
     const auto deadline = Deadline::after(busy.timeout);
+    // Two processes opening a new file at once: the one switching it to WAL
+    // holds a lock that SQLite reports as busy without calling the busy
+    // handler, so the other asks again until the deadline.
     auto journal = conn->execute("PRAGMA journal_mode=WAL", {}, deadline);
+    while (!journal && journal.error().code == ErrorCode::kAborted && !deadline.expired()) {
+      std::this_thread::sleep_for(std::min<Deadline::Clock::duration>(busy.wait, deadline.remaining()));
+      journal = conn->execute("PRAGMA journal_mode=WAL", {}, deadline);
+    }
     if (!journal) return journal.error();
     const auto* mode = journal->rows.empty() ? nullptr : std::get_if<std::string>(&journal->rows[0][0]);
     if (mode == nullptr || *mode != "wal") {
