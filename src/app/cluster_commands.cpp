@@ -126,11 +126,12 @@ int detach(const UpArgs& args, const DataDir& dir) {
 
 int cluster_up(const UpArgs& args) {
   const DataDir dir(args.data_dir);
-  if (args.detach && !args.supervise) return detach(args, dir);
   auto config =
       load_config(args.config_path.empty() ? std::string() : fs::absolute(args.config_path).string());
   if (!config) return fail(config.error());
   if (auto valid = cluster::validate(config->cluster, services()); !valid) return fail(valid.error());
+  // A bad file is refused above, before anything detaches or starts.
+  if (args.detach && !args.supervise) return detach(args, dir);
   if (auto created = dir.create(); !created) return fail(created.error());
   auto lock = cluster::ClusterLock::acquire(dir);
   if (!lock) return fail(lock.error());
