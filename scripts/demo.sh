@@ -1,44 +1,30 @@
 #!/usr/bin/env bash
-# `make demo`: starts menu and gateway on ports the OS picks, runs a fixed
-# list of real requests through the gateway, shows each with its answer,
-# checks them, stops both services gracefully and fails on any mismatch.
+# `make demo`: the local cluster. `cloudcafe up --detach` starts the bus,
+# two menu replicas and the gateway as real processes; a fixed list of real
+# requests goes through the gateway, each shown with its answer and
+# checked; `status` shows the cluster; a menu replica is killed (SIGKILL)
+# while requests keep coming, and is replaced; `down` stops everything.
+# Bounded in time, cleans up on any exit, fails on any mismatch.
 set -euo pipefail
 binary=$(realpath "${1:?usage: demo.sh path/to/cloudcafe}")
 work=$(mktemp -d -t cloudcafe-demo.XXXXXX)
-pids=()
+data="$work/var"
+watchdog=""
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  "$binary" down --data-dir "$data" >/dev/null 2>&1 || true
+  [ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 # Bounded in time whatever happens.
-( sleep 120; echo "demo: timed out after 120 s" >&2; kill -TERM $$ ) &
+( sleep 180; echo "demo: timed out after 180 s" >&2; kill -TERM $$ ) &
 watchdog=$!
-pids+=("$watchdog")
-
-export CLOUDCAFE_ADMIN_TOKEN="demo-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 failures=0
 
-wait_ready() {  # wait_ready FILE PID NAME
-  for _ in $(seq 1 200); do
-    [ -s "$1" ] && { cat "$1"; return 0; }
-    kill -0 "$2" 2>/dev/null || { echo "demo: $3 exited during start-up; its log:" >&2; cat "$work/$3.log" >&2; return 1; }
-    sleep 0.05
-  done
-  echo "demo: $3 did not become ready in 10 s" >&2
-  return 1
-}
-
-"$binary" serve menu --data-dir "$work/data" --ready-file "$work/menu.ready" 2>"$work/menu.log" &
-menu_pid=$!; pids+=("$menu_pid")
-menu=$(wait_ready "$work/menu.ready" "$menu_pid" menu)
-
-CLOUDCAFE_GATEWAY__TARGETS__MENU__ADDRESSES="[$menu]" \
-  "$binary" serve gateway --ready-file "$work/gateway.ready" 2>"$work/gateway.log" &
-gateway_pid=$!; pids+=("$gateway_pid")
-gateway=$(wait_ready "$work/gateway.ready" "$gateway_pid" gateway)
-echo "menu on $menu, gateway on $gateway"
+echo "$ cloudcafe up --detach --data-dir $data"
+"$binary" up --detach --data-dir "$data"
+gateway=$(sed -n 's/.*"gateway":"\([^"]*\)".*/\1/p' "$data/cluster.json")
+CLOUDCAFE_ADMIN_TOKEN=$(cat "$data/admin.token")
 echo
 
 # check NAME EXPECTED_STATUS BODY_PATTERN curl-args...
@@ -72,22 +58,38 @@ check "GET /api/menu?store_id=1 (old ETag, new version)" 200 'pumpkin_spice_latt
   "$base/api/menu?store_id=1"
 
 echo
-stopped=0
-for name in gateway menu; do
-  pid_var="${name}_pid"; pid=${!pid_var}
-  kill -TERM "$pid"
-  if wait "$pid"; then
-    echo "$name stopped cleanly (exit 0)"
-  else
-    echo "$name exited with status $? after SIGTERM"; failures=$((failures + 1))
-  fi
-  stopped=$((stopped + 1))
+echo "$ cloudcafe status"
+"$binary" status --data-dir "$data"
+
+echo
+echo "A menu replica dies (SIGKILL) while a customer keeps browsing:"
+victim=$("$binary" status --json --data-dir "$data" | sed -n 's/.*"replica":"menu\/1","node":"[^"]*","pid":\([0-9]*\).*/\1/p')
+ok=0; failed=0
+kill -KILL "$victim"
+echo "    killed menu/1 (pid $victim)"
+for _ in $(seq 1 150); do
+  code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$base/api/menu?store_id=1" || true)
+  if [ "$code" = 200 ]; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+  sleep 0.01
 done
-kill "$watchdog" 2>/dev/null || true
+replacement=$("$binary" status --json --data-dir "$data" | sed -n 's/.*"replica":"menu\/1","node":"[^"]*","pid":\([0-9]*\),[^}]*"state":"\([a-z-]*\)".*/\1 \2/p')
+echo "    $ok requests answered 200, $failed failed; menu/1 now: pid ${replacement% *}, ${replacement#* }"
+if [ "$failed" -ne 0 ] || [ "${replacement% *}" = "$victim" ] || [ "${replacement#* }" != ready ]; then
+  echo "    MISMATCH: wanted every request answered and menu/1 replaced"
+  failures=$((failures + 1))
+fi
+
+echo
+echo "$ cloudcafe logs supervisor (last lines)"
+"$binary" logs supervisor --data-dir "$data" | tail -n 6
+
+echo
+echo "$ cloudcafe down"
+if ! "$binary" down --data-dir "$data"; then failures=$((failures + 1)); fi
 
 if [ "$failures" -ne 0 ]; then
   echo "demo: $failures check(s) failed; logs follow" >&2
-  cat "$work/menu.log" "$work/gateway.log" >&2
+  "$binary" logs --data-dir "$data" | tail -n 60 >&2 || true
   exit 1
 fi
 echo "demo: all checks passed"
