@@ -12,7 +12,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <thread>
 #include <unistd.h>
 
@@ -24,8 +23,7 @@ using Clock = std::chrono::steady_clock;
 namespace prom = cluster::prometheus;
 
 std::filesystem::path rules_file() {
-  const char* source = std::getenv("CAFE_SOURCE_DIR");
-  return std::filesystem::path(source ? source : ".") / "deploy" / "prometheus" / "rules.yml";
+  return std::filesystem::path(CAFE_PROMETHEUS_RULES_DIR) / "rules.yml";
 }
 
 // The series of an instant query: each one's labels, and its value.

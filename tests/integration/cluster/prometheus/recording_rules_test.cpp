@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
 
@@ -15,8 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::filesystem::path rules_dir() {
-  const char* source = std::getenv("CAFE_SOURCE_DIR");
-  return std::filesystem::path(source ? source : ".") / "deploy" / "prometheus";
+  return CAFE_PROMETHEUS_RULES_DIR;
 }
 
 // promtool <args...> in the rules' directory, bounded; its output in the result.

@@ -43,15 +43,23 @@ bool gone_within(pid_t pid, std::chrono::milliseconds within) {
     report << "error " << s.error().detail;
   } else {
     for (const auto& c : (*s)->components()) report << c.pid << ' ';
-    // Port 0: no TCP listener, so no port to race for.
+    // A Unix socket, no TCP port: no port to race other tests for.
     cluster::ProcessSpec stray{
-        .argv = {stack::redis_binary().value().string(), "--port", "0", "--save", "", "--appendonly", "no"},
+        .argv = {stack::redis_binary().value().string(), "--port", "0", "--unixsocket",
+                 (dir / "run" / "stray.sock").string(), "--save", "", "--appendonly", "no"},
         .env = cluster::environment_without({}),
         .log_path = dir / "logs" / "stray.log",
         .cwd = {},
         .run_as = std::nullopt,
         .death_signal = 0};
     const pid_t pid = cluster::spawn(stray).value();
+    // Serving before the supervisor dies: a child killed between fork and
+    // exec exits on its own (spawn's parent check), which is not the case
+    // under test.
+    for (const auto until = Clock::now() + 10s;
+         !std::filesystem::exists(dir / "run" / "stray.sock") && Clock::now() < until;) {
+      std::this_thread::sleep_for(10ms);
+    }
     (void)stack::write_pid_record(
         dir / "run",
         {.name = "stray", .pid = pid, .start_time = stack::process_start_time(pid), .stop_signal = SIGTERM});

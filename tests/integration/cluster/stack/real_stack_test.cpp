@@ -3,6 +3,7 @@
 #include "cluster/process.h"
 #include "cluster/stack/loopback.h"
 #include "integration/cluster/stack/stack_fixture.h"
+#include "support/nats_server.h"
 #include "support/service_harness.h"
 
 #include <gtest/gtest.h>
@@ -80,7 +81,7 @@ TEST(RealStack, ReplicatesWritesToTheStandbyStopsEveryServerAndKeepsTheDataForTh
   ASSERT_TRUE(pong) << pong.error().detail;
   EXPECT_EQ(*pong, "+PONG\r\n");
   EXPECT_EQ(s->redis_host(), "127.0.0.1");
-  EXPECT_TRUE(jetstream_answers(s->nats_url(), 2s)) << s->nats_url();
+  EXPECT_TRUE(jetstream_answers(s->nats_url(), 2000)) << s->nats_url();
 
   ASSERT_TRUE(s->stop());
   for (std::size_t i = 0; i < pids.size(); ++i) {

@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <nats/nats.h>
 
 namespace cafe::test {
 
@@ -50,32 +49,6 @@ Result<std::string> query_value(const std::string& conninfo, const std::string& 
   PQclear(result);
   PQfinish(conn);
   return out;
-}
-
-bool jetstream_answers(const std::string& url, std::chrono::milliseconds timeout) {
-  natsOptions* opts = nullptr;
-  if (natsOptions_Create(&opts) != NATS_OK) return false;
-  natsOptions_SetURL(opts, url.c_str());
-  natsOptions_SetTimeout(opts, timeout.count());
-  natsOptions_SetAllowReconnect(opts, false);
-  natsConnection* conn = nullptr;
-  bool answered = false;
-  if (natsConnection_Connect(&conn, opts) == NATS_OK) {
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = timeout.count();
-    jsCtx* js = nullptr;
-    if (natsConnection_JetStream(&js, conn, &jo) == NATS_OK) {
-      jsAccountInfo* info = nullptr;
-      jsErrCode code = static_cast<jsErrCode>(0);
-      answered = js_GetAccountInfo(&info, js, &jo, &code) == NATS_OK;
-      jsAccountInfo_Destroy(info);
-      jsCtx_Destroy(js);
-    }
-    natsConnection_Destroy(conn);
-  }
-  natsOptions_Destroy(opts);
-  return answered;
 }
 
 }  // namespace cafe::test

@@ -2,7 +2,7 @@
 // the supervisor does (a missing server binary is a skip, or a failure
 // under CI=true), and one-statement PostgreSQL and JetStream probes that go
 // through the client libraries the services use, not through the stack's
-// own probes.
+// own probes (JetStream: support/nats_server.h).
 #pragma once
 
 #include "cluster/stack/real_stack.h"
@@ -25,8 +25,5 @@ std::unique_ptr<cluster::stack::RealStack> start_stack_or_report(const std::file
 // The first column of the first row of `sql` ("" for no rows), through
 // libpq with `conninfo`.
 Result<std::string> query_value(const std::string& conninfo, const std::string& sql);
-
-// Whether JetStream at `url` answers an account-info request (libnats).
-bool jetstream_answers(const std::string& url, std::chrono::milliseconds timeout);
 
 }  // namespace cafe::test
