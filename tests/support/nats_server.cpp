@@ -32,8 +32,14 @@ using namespace std::chrono_literals;
 constexpr const char* kBinary = "/usr/sbin/nats-server";
 constexpr auto kReadyTimeout = 10s;
 
-// Whether JetStream answers an account-info request, over a connection of
-// its own (bounded by `timeout_ms` for the connect and the request).
+std::string log_tail(const std::string& path) {
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.size() > 2000 ? all.substr(all.size() - 2000) : all;
+}
+
+}  // namespace
+
 bool jetstream_answers(const std::string& url, int timeout_ms) {
   natsOptions* opts = nullptr;
   if (natsOptions_Create(&opts) != NATS_OK) return false;
@@ -59,14 +65,6 @@ bool jetstream_answers(const std::string& url, int timeout_ms) {
   natsOptions_Destroy(opts);
   return answered;
 }
-
-std::string log_tail(const std::string& path) {
-  std::ifstream in(path);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return all.size() > 2000 ? all.substr(all.size() - 2000) : all;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<NatsServer>> NatsServer::start_new() {
   if (::access(kBinary, X_OK) != 0) return Error::unavailable(std::string(kBinary) + " not found");

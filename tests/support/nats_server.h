@@ -13,6 +13,11 @@
 
 namespace cafe::test {
 
+// Whether JetStream at `url` answers an account-info request, over a
+// connection of its own (bounded by `timeout_ms` for the connect and the
+// request).
+bool jetstream_answers(const std::string& url, int timeout_ms);
+
 class NatsServer {
  public:
   // Starts a server and waits (bounded: 10 s) until JetStream answers.
