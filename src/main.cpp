@@ -48,10 +48,14 @@ int main(int argc, char** argv) {
       with_data_dir(cli.add_subcommand("up", "Run every service as a local cluster of real processes"));
   up_cmd->add_option("--config", up.config_path,
                      "YAML config file (its cluster: section and every service's)");
-  up_cmd->add_option("--stack", up.stack, "Backends: embedded (SQLite, memory, the bus process)")
-      ->check(CLI::IsMember({"embedded"}))
+  up_cmd
+      ->add_option("--stack", up.stack,
+                   "Backends: embedded (SQLite, memory, the bus process) or real (PostgreSQL primary and "
+                   "standby, Redis, NATS JetStream, started under the data dir)")
+      ->check(CLI::IsMember({"embedded", "real"}))
       ->capture_default_str();
   up_cmd->add_flag("--detach,-d", up.detach, "Return once every replica is ready; the cluster keeps running");
+  up_cmd->add_flag("--prometheus", up.prometheus, "Also run Prometheus scraping every replica (RED rules loaded)");
   up_cmd->add_flag("--supervise", up.supervise, "(internal) the detached supervisor")->group("");
 
   bool json = false;

@@ -6,6 +6,11 @@
 #include "cluster/data_dir.h"
 #include "cluster/log_view.h"
 #include "cluster/process.h"
+#include "cluster/prometheus/file_sd.h"
+#include "cluster/prometheus/prometheus_server.h"
+#include "cluster/prometheus/recording_rules.h"
+#include "cluster/stack/real_stack.h"
+#include "cluster/stack_environment.h"
 #include "cluster/supervisor.h"
 #include "platform/json/body.h"
 #include "platform/service/host.h"
@@ -67,6 +72,7 @@ void print_banner(const DataDir& dir, const cluster::ClusterState& state, double
   std::printf("  gateway:     http://%s\n", state.gateway.c_str());
   std::printf("  admin token: %s (mode 0600)\n", dir.token_file().c_str());
   std::printf("  control:     http://%s/admin/cluster\n", state.control.c_str());
+  if (!state.prometheus.empty()) std::printf("  prometheus:  %s\n", state.prometheus.c_str());
   std::printf("  logs:        cloudcafe logs --data-dir %s [SERVICE] [-f]\n", dir.root().c_str());
   std::printf("  status:      cloudcafe status --data-dir %s\n", dir.root().c_str());
   std::printf("  stop:        cloudcafe down --data-dir %s\n", dir.root().c_str());
@@ -85,6 +91,7 @@ int detach(const UpArgs& args, const DataDir& dir) {
   if (auto created = dir.create(); !created) return fail(created.error());
   std::vector<std::string> argv{self_binary(), "up",       "--data-dir", dir.root().string(),
                                 "--stack",     args.stack, "--supervise"};
+  if (args.prometheus) argv.emplace_back("--prometheus");
   if (!args.config_path.empty()) {
     argv.emplace_back("--config");
     argv.push_back(fs::absolute(args.config_path).string());
@@ -161,6 +168,43 @@ int cluster_up(const UpArgs& args) {
   options.admin_token = *token;
   options.stack = args.stack;
 
+  // The real stack's servers are children of this thread (the main thread,
+  // which lives until they are stopped), started before any replica.
+  std::unique_ptr<cluster::stack::RealStack> real;
+  if (args.stack == "real") {
+    auto started = cluster::stack::RealStack::start({.dir = dir.stack()});
+    if (!started) {
+      telemetry::shutdown_logging();
+      return fail("real stack: " + started.error().detail);
+    }
+    real = std::move(*started);
+    options.stack_env = [&real](const service::Definition& d) -> Result<std::vector<std::string>> {
+      cluster::StackEndpoints endpoints{.postgres_conninfo = {},
+                                        .redis_host = real->redis_host(),
+                                        .redis_port = real->redis_port(),
+                                        .nats_url = real->nats_url()};
+      if (d.database) {
+        auto conninfo = real->database_for(d.name);
+        if (!conninfo) return conninfo.error();
+        endpoints.postgres_conninfo = *conninfo;
+      }
+      return cluster::real_stack_environment(
+          d.name, {.database = bool(d.database), .cache = bool(d.cache), .bus = bool(d.bus)}, endpoints);
+    };
+  }
+  const fs::path sd_file = dir.prometheus() / "targets.json";
+  if (args.prometheus) {
+    std::error_code ec;
+    fs::create_directories(dir.prometheus(), ec);
+    options.replicas_changed = [sd_file](const std::vector<const cluster::Replica*>& running) {
+      std::vector<cluster::prometheus::ScrapeTarget> targets;
+      for (const auto* r : running)
+        targets.push_back({.address = r->address(), .service = r->service, .replica = r->name(), .node = r->node});
+      (void)cluster::prometheus::write_file_sd(sd_file, targets);
+    };
+  }
+  std::unique_ptr<cluster::prometheus::PrometheusServer> prometheus;
+
   cluster::Supervisor* supervisor = nullptr;
   const service::Definition definition = cluster::supervisor_definition(options, &supervisor);
   service::HostOptions host;
@@ -202,13 +246,34 @@ int cluster_up(const UpArgs& args) {
     supervisor->stop_all();
     (void)running->shutdown();
     running.reset();
+    if (prometheus) (void)prometheus->stop();
+    if (real) {
+      if (auto stopped = real->stop(); !stopped) {
+        telemetry::log(telemetry::Level::kError, "real_stack_stop_failed",
+                       {{"detail", std::string_view(stopped.error().detail)}});
+      }
+    }
     telemetry::shutdown_logging();
     return code;
   };
-  if (!failure.empty()) {
-    state.failure = failure;
+  std::string prometheus_failure;
+  if (failure.empty() && args.prometheus) {
+    const fs::path rules = dir.prometheus() / "rules.yml";
+    std::ofstream(rules) << cluster::prometheus::kRecordingRules;
+    auto started = cluster::prometheus::PrometheusServer::start(
+        {.dir = dir.prometheus() / "server", .file_sd = sd_file, .rules_file = rules});
+    if (started) {
+      prometheus = std::move(*started);
+      state.prometheus = prometheus->url();
+    } else {
+      prometheus_failure = "prometheus: " + started.error().detail;
+    }
+  }
+  if (!failure.empty() || !prometheus_failure.empty()) {
+    const std::string why = failure.empty() ? prometheus_failure : failure;
+    state.failure = why;
     (void)cluster::write_state(dir, state);
-    std::fprintf(stderr, "cloudcafe: cluster start failed: %s\n", failure.c_str());
+    std::fprintf(stderr, "cloudcafe: cluster start failed: %s\n", why.c_str());
     return finish(1);
   }
   state.ready = true;
@@ -263,6 +328,8 @@ int cluster_status(const std::string& data_dir, bool json) {
     return buf;
   };
   std::printf("gateway http://%s   stack %s\n", text(o, "gateway").c_str(), text(o, "stack").c_str());
+  if (auto state = cluster::read_state(dir); state && !state->prometheus.empty())
+    std::printf("prometheus %s\n", state->prometheus.c_str());
   if (const auto* nodes = o.if_contains("nodes"); nodes && nodes->is_array()) {
     std::printf("nodes:");
     for (const auto& n : nodes->as_array()) {

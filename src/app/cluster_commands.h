@@ -13,6 +13,7 @@ struct UpArgs {
   std::string config_path;
   std::string stack = "embedded";  // embedded | real
   bool detach = false;
+  bool prometheus = false;  // also run Debian's Prometheus scraping every replica
   bool supervise = false;  // internal: the detached supervisor itself
 };
 

@@ -55,7 +55,9 @@ Result<void> DataDir::create() const {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return Error::unavailable("cannot create " + dir.string() + ": " + ec.message());
-    ::chmod(dir.c_str(), 0700);
+    // The root can be traversed (not listed) by others: the real stack's
+    // servers run as an unprivileged user and keep their data under it.
+    ::chmod(dir.c_str(), dir == root_ ? 0711 : 0700);
   }
   return {};
 }

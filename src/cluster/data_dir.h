@@ -35,7 +35,8 @@ class DataDir {
   std::filesystem::path stack() const { return root_ / "stack"; }
   std::filesystem::path prometheus() const { return root_ / "prometheus"; }
 
-  // Creates the directories (mode 0700: the token and data are private).
+  // Creates the directories: logs/ and data/ 0700, the root 0711 (the token
+  // is 0600; the real stack's servers, run as another user, reach stack/).
   Result<void> create() const;
   // The admin token, generated on first use (32 hex characters, mode 0600).
   Result<std::string> ensure_token() const;

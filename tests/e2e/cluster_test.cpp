@@ -2,9 +2,11 @@
 // user drives them: the built binary on a temp data dir, real processes,
 // real signals, requests through the gateway with curl and a raw client.
 #include "cluster/process.h"
+#include "cluster/stack/pid_records.h"
 #include "platform/json/body.h"
 #include "support/cli_run.h"
 #include "support/http_test_client.h"
+#include "support/local_server.h"
 #include "support/serve_process.h"
 #include "support/service_harness.h"
 
@@ -446,6 +448,73 @@ cluster:
   // Nothing is left running, and the data dir is free.
   auto down = cluster.cli({"down"});
   EXPECT_NE(down.out.find("no cluster is running"), std::string::npos) << down.out;
+}
+
+// Processes whose command line mentions `needle` (the servers of a data dir).
+std::vector<int> processes_mentioning(const std::string& needle) {
+  std::vector<int> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    const int pid = std::stoi(name);
+    if (!cluster::process_alive(pid)) continue;
+    for (const auto& arg : cluster::process_command_line(pid)) {
+      if (arg.find(needle) != std::string::npos) {
+        out.push_back(pid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+TEST(Cluster, RunsOnTheRealStackAndDownLeavesNoServerRunning) {
+  for (const char* server : {"/usr/sbin/nats-server", "/usr/bin/redis-server", "/usr/bin/prometheus"}) {
+    if (!std::filesystem::exists(server)) {
+      fail_or_skip(server, "not installed");
+      return;
+    }
+  }
+  Cluster cluster;
+  auto up = cluster.up({"--stack", "real", "--prometheus"});
+  ASSERT_EQ(up.status, 0) << up.out << up.err;
+  EXPECT_NE(up.out.find("(real stack)"), std::string::npos) << up.out;
+  EXPECT_NE(up.out.find("prometheus:  http://127.0.0.1:"), std::string::npos) << up.out;
+  EXPECT_EQ(std::string(cluster.status().at("stack").as_string()), "real");
+  EXPECT_FALSE(cluster.replica("bus/1")) << "NATS JetStream takes the bus process's place";
+
+  // Menu's catalog is in PostgreSQL: a write through the gateway is read
+  // back by the other replica.
+  const std::string item =
+      R"({"item_id":"flat_white_real","name":"Flat White","category":"espresso","price_cents":450,"modifiers":[]})";
+  auto created = send_request(cluster.gateway_port(), {.method = "POST",
+                                                       .target = "/api/menu/items",
+                                                       .headers = {{"Authorization", "Bearer " + cluster.token()},
+                                                                   {"Content-Type", "application/json"}},
+                                                       .body = item});
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(eventually(
+      [&] {
+        int found = 0;
+        for (const auto& r : cluster.ready("menu"))
+          found += get(port_of(r.address), "/api/menu/items/flat_white_real").status == 200 ? 1 : 0;
+        return found == 2;
+      },
+      5s));
+  std::set<std::string> components;
+  std::vector<int> servers;
+  for (const auto& record : cluster::stack::read_pid_records(cluster.data() / "stack" / "run")) {
+    EXPECT_TRUE(cluster::process_alive(record.pid)) << record.name;
+    components.insert(record.name);
+    servers.push_back(record.pid);
+  }
+  EXPECT_EQ(components, (std::set<std::string>{"nats", "postgres-primary", "postgres-standby", "redis"}));
+  EXPECT_FALSE(processes_mentioning((cluster.data() / "prometheus").string()).empty());
+
+  auto down = cluster.down();
+  EXPECT_EQ(down.status, 0) << down.out << down.err;
+  for (int pid : servers) EXPECT_FALSE(cluster::process_alive(pid)) << pid;
+  EXPECT_TRUE(processes_mentioning(cluster.data().string()).empty()) << "a server of the stack outlived down";
 }
 
 }  // namespace
