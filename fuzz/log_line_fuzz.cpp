@@ -1,6 +1,7 @@
 // Feeds arbitrary bytes to the readable form of a log line that
 // `cloudcafe logs` prints. Nothing here may crash; a line that is not a JSON
-// object comes back unchanged; an object's event is shown whole.
+// object comes back unchanged; an object's event is shown whole; one log line
+// stays one line on the terminal.
 #include "cluster/log_view.h"
 #include "platform/json/body.h"
 
@@ -34,5 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool plain = std::all_of(name.begin(), name.end(), [](unsigned char c) { return c >= 0x20; });
     if (plain) check(pretty.find(name) != std::string::npos);
   }
+  // JSON escapes the control characters below 0x20, so a valid object has
+  // none raw; the readable form must not bring them back (a newline forging
+  // a second line, an ESC starting a terminal escape sequence).
+  for (unsigned char c : pretty) check(c >= 0x20);
   return 0;
 }

@@ -125,6 +125,12 @@ TEST(ClusterConfig, RefusesAMisspelledServiceNamingItsPath) {
   EXPECT_TRUE(has(e, "unknown key")) << e;
 }
 
+// read_cluster_config promises a "did you mean" for a misspelled service.
+TEST(ClusterConfig, SuggestsTheServiceAMisspelledNameWasMeantToBe) {
+  const auto e = parse_error("cluster: {services: {mneu: {replicas: 2}}}");
+  EXPECT_TRUE(has(e, R"(did you mean "menu")")) << e;
+}
+
 TEST(ClusterConfig, RefusesAnUnknownKeyInsideAService) {
   const auto e = parse_error("cluster: {services: {menu: {replicaz: 2}}}");
   EXPECT_TRUE(has(e, "cluster.services.menu.replicaz")) << e;

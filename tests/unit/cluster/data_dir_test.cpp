@@ -219,6 +219,15 @@ TEST_F(StopLeftoverChildren, KillsListedProcessesOfThisDataDirAndLeavesOthers) {
   EXPECT_TRUE(process_alive(stranger));
 }
 
+// A pid reused by a replica of another cluster whose data dir merely
+// begins with this one's path ("var" and "var2").
+TEST_F(StopLeftoverChildren, LeavesAProcessOfADataDirThatOnlySharesThePrefix) {
+  const pid_t neighbour = sleeper_under(fs::path(dir_.root().string() + "2") / "data");
+  ASSERT_TRUE(write_child_pids(dir_, {neighbour}));
+  EXPECT_EQ(stop_leftover_children(dir_), 0);
+  EXPECT_TRUE(process_alive(neighbour));
+}
+
 TEST_F(StopLeftoverChildren, DoesNothingWithoutAPidsFile) {
   EXPECT_EQ(stop_leftover_children(dir_), 0);
 }

@@ -75,6 +75,16 @@ TEST(PrettyLogLine, LeavesALineThatIsNotAJsonObjectUnchanged) {
   EXPECT_EQ(pretty_log_line(""), "");
 }
 
+// JSON carries control characters escaped; printed raw, a "\n" in a value
+// (or a key) forges a second log line and an ESC drives the terminal.
+TEST(PrettyLogLine, KeepsControlCharactersInValuesAndKeysEscaped) {
+  const auto out = pretty_log_line(
+      R"({"ts":"2026-11-29T21:20:23.358Z","level":"warn","replica":"menu/1","event":"bad_input",)"
+      R"("value":"a\nb","colour":"\u001b[31mred","ta\tb":1})");
+  EXPECT_EQ(out.find_first_of("\n\r\t\x1b"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"(value="a\nb")"), std::string::npos) << out;
+}
+
 class LogFiles : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -147,6 +157,21 @@ TEST(MergeLogs, ReturnsTheOffsetReachedInEachFile) {
   EXPECT_EQ(offsets.at(dir / "menu-2.log"), 0u);
 }
 
+// `cloudcafe logs -f` merges what is there, then follows from the offsets:
+// a replica may be half-way through writing a line when the merge reads.
+TEST(MergeLogs, FollowingAfterAMergeThatEndedMidLineLosesNothing) {
+  ScratchDir dir;
+  const auto file = dir / "menu-1.log";
+  const std::string second = line_at(2, "second");
+  write_file(file, line_at(1, "first") + "\n" + second.substr(0, 20));
+  Collected out;
+  auto offsets = merge_logs({file}, out.emit());
+  EXPECT_LE(offsets.at(file), fs::file_size(file));
+  append_file(file, second.substr(20) + "\n" + line_at(3, "third") + "\n");
+  read_appended({file}, offsets, out.emit());
+  EXPECT_EQ(out.lines, (std::vector<std::string>{line_at(1, "first"), second, line_at(3, "third")}));
+}
+
 TEST(ReadAppended, ReadsOnlyCompleteNewLines) {
   ScratchDir dir;
   const auto file = dir / "menu-1.log";
@@ -216,6 +241,19 @@ TEST(ReadAppended, ReadsAtMostMaxBytesPerFileAndTheRestOnTheNextCall) {
   EXPECT_EQ(out.lines, (std::vector<std::string>{a}));
   read_appended({file}, offsets, out.emit(), a.size() + 5);
   EXPECT_EQ(out.lines, (std::vector<std::string>{a, b}));
+}
+
+// A line longer than one call may read (a replica dumping a large value)
+// must not stop the follow of that file for good.
+TEST(ReadAppended, MovesPastALineLongerThanMaxBytes) {
+  ScratchDir dir;
+  const auto file = dir / "menu-1.log";
+  std::map<fs::path, std::uintmax_t> offsets;
+  write_file(file, std::string(100, 'x') + "\n" + line_at(2, "after") + "\n");
+  Collected out;
+  for (int call = 0; call < 10; ++call) read_appended({file}, offsets, out.emit(), 64);
+  ASSERT_FALSE(out.lines.empty());
+  EXPECT_EQ(out.lines.back(), line_at(2, "after"));
 }
 
 }  // namespace

@@ -120,6 +120,15 @@ TEST(MetricsText, RefusesABucketWithoutABound) {
                   "line 1"));
 }
 
+// A NaN bound is equivalent to every other in the bucket map's ordering:
+// counts of other bounds fold into it and the quantile comes out NaN.
+TEST(MetricsText, RefusesABucketBoundThatIsNotANumber) {
+  const auto e = error_of(
+      "cloudcafe_http_request_duration_seconds_bucket{route=\"/menu\",le=\"0.1\"} 3\n"
+      "cloudcafe_http_request_duration_seconds_bucket{route=\"/menu\",le=\"NaN\"} 4\n");
+  EXPECT_TRUE(has(e, "line 2")) << e;
+}
+
 TEST(MetricsText, TakesALineOf64KiBAndRefusesALongerOne) {
   const std::string at_limit = "# " + std::string((64 << 10) - 2, 'x') + "\n";
   EXPECT_TRUE(parse_http_totals(at_limit));
