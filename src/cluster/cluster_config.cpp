@@ -49,16 +49,16 @@ void read_cluster_config(config::MapReader& r, ClusterConfig& c, const service::
         .field("stable_after", c.restart.stable_after, 10 * kMs, kHour);
   });
   r.section("services", [&](config::MapReader& services) {
-    // Each registered name is a known key of `services:`; any other is an
-    // unknown key, reported with a "did you mean".
+    // Every registered name is read (so any other key is reported as
+    // unknown, with a "did you mean"); only those present become placements.
     for (const auto& d : registry.definitions()) {
-      if (!services.has(d.name)) continue;
+      const bool present = services.has(d.name);
       ServicePlacement p{.service = d.name, .replicas = d.cluster.replicas, .nodes = {}, .base_port = 0};
       services.section(d.name, [&](config::MapReader& s) {
         s.field("replicas", p.replicas, 0, kMaxReplicas).field("nodes", p.nodes);
         read_port(s, "base_port", p.base_port);
       });
-      c.services.push_back(std::move(p));
+      if (present) c.services.push_back(std::move(p));
     }
   });
 }

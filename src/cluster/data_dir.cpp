@@ -37,6 +37,18 @@ Result<void> write_private_file(const fs::path& path, const std::string& content
   return {};
 }
 
+// `arg` names `root` or something under it ("--data-dir=/x/var/data"),
+// not a sibling that merely shares the prefix ("/x/var2").
+bool mentions_path(std::string_view arg, std::string_view root) {
+  for (auto at = arg.find(root); at != std::string_view::npos; at = arg.find(root, at + 1)) {
+    const bool starts = at == 0 || arg[at - 1] == '=' || arg[at - 1] == ' ';
+    const std::size_t end = at + root.size();
+    const bool ends = end == arg.size() || arg[end] == '/';
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -166,7 +178,7 @@ int stop_leftover_children(const DataDir& dir) {
     // Only a process that still runs under this data dir: the pid may have
     // been reused by something else since.
     bool ours = false;
-    for (const auto& arg : process_command_line(pid)) ours = ours || arg.find(root) != std::string::npos;
+    for (const auto& arg : process_command_line(pid)) ours = ours || mentions_path(arg, root);
     if (!ours) continue;
     if (::kill(pid, SIGKILL) == 0) ++stopped;
   }

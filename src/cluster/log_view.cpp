@@ -29,12 +29,32 @@ std::optional<std::string_view> timestamp_of(std::string_view line) {
   return line.substr(kPrefix.size(), end - kPrefix.size());
 }
 
+// Text from a log line as it may reach a terminal: JSON-quoted when it
+// holds a control character (a newline forging a second line, an ESC
+// driving the terminal) or, for a field's value, anything that would not
+// read back as one token.
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+std::string quoted(std::string_view s) {
+  return boost::json::serialize(boost::json::string(s));
+}
+
+std::string safe_text(std::string_view s) {
+  return has_control(s) ? quoted(s) : std::string(s);
+}
+
+std::string value_text(std::string_view s) {
+  const bool one_token = s.find_first_of(" =\"\\") == std::string_view::npos;
+  return has_control(s) || !one_token ? quoted(s) : std::string(s);
+}
+
 std::string scalar_text(const boost::json::value& v) {
-  if (v.is_string()) {
-    std::string s(v.as_string());
-    if (s.find_first_of(" \t=\"") != std::string::npos) return boost::json::serialize(v);
-    return s;
-  }
+  if (v.is_string()) return value_text(v.as_string());
   if (v.is_double()) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", v.as_double());
@@ -55,6 +75,9 @@ struct Cursor {
     has_line = false;
     std::string next;
     if (!std::getline(in, next)) return;
+    // A last line without its newline is still being written: it is read
+    // whole, later, by read_appended().
+    if (in.eof()) return;
     offset += next.size() + 1;
     if (next.size() > kMaxLine) next.resize(kMaxLine);
     line = std::move(next);
@@ -62,6 +85,22 @@ struct Cursor {
     has_line = true;
   }
 };
+
+// The offset of the first '\n' at or after `from`, before `size`.
+std::optional<std::uintmax_t> end_of_line(std::ifstream& in, std::uintmax_t from, std::uintmax_t size) {
+  std::string block(64 * 1024, '\0');
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(from));
+  while (from < size) {
+    in.read(block.data(), static_cast<std::streamsize>(std::min<std::uintmax_t>(block.size(), size - from)));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    const auto newline = std::string_view(block.data(), got).find('\n');
+    if (newline != std::string_view::npos) return from + newline;
+    from += got;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -71,7 +110,7 @@ std::string pretty_log_line(std::string_view line) {
   const auto& o = parsed->as_object();
   auto text = [&](const char* key) -> std::string {
     const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    return v && v->is_string() ? safe_text(v->as_string()) : std::string();
   };
   std::string ts = text("ts");
   if (const auto t = ts.find('T'); t != std::string::npos) ts = ts.substr(t + 1);
@@ -86,7 +125,7 @@ std::string pretty_log_line(std::string_view line) {
     const std::string_view key = field.key();
     if (key == "ts" || key == "level" || key == "service" || key == "replica" || key == "event") continue;
     out += ' ';
-    out += key;
+    out += safe_text(key);
     out += '=';
     out += scalar_text(field.value());
   }
@@ -153,9 +192,18 @@ void read_appended(const std::vector<fs::path>& files, std::map<fs::path, std::u
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     chunk.resize(static_cast<std::size_t>(in.gcount()));
     const auto last_newline = chunk.rfind('\n');
-    if (last_newline == std::string::npos) continue;  // only part of a line so far
-    chunk.resize(last_newline + 1);
-    offset += chunk.size();
+    if (last_newline == std::string::npos) {
+      if (chunk.size() < max_bytes) continue;  // only part of a line so far
+      // A line longer than a whole chunk: shown cut (as merge_logs cuts it)
+      // and passed over once its end has been written.
+      auto end = end_of_line(in, offset + chunk.size(), size);
+      if (!end) continue;
+      chunk += '\n';
+      offset = *end + 1;
+    } else {
+      chunk.resize(last_newline + 1);
+      offset += chunk.size();
+    }
     std::string ts;
     std::size_t start = 0;
     while (start < chunk.size()) {

@@ -90,8 +90,9 @@ Result<HttpTotals> parse_http_totals(std::string_view text) {
     }
     auto le_text = label(labels, "le");
     auto le = le_text ? parse_number(*le_text) : std::nullopt;
-    if (!le)
-      return Error::invalid("metrics line " + std::to_string(line_number) + " is a bucket without `le`");
+    if (!le || std::isnan(*le))
+      return Error::invalid("metrics line " + std::to_string(line_number) +
+                            " is a bucket without a numeric `le`");
     if (buckets.size() >= 256 && !buckets.contains(*le))
       return Error::invalid("metrics text has over 256 histogram bounds");
     buckets[*le] += *value;
