@@ -45,6 +45,7 @@ bench: build-release
 	@cmake --build --preset release
 	@bench/run.sh
 	@bench/bus.sh
+	@bench/cluster.sh
 
 fmt:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format-19 -i

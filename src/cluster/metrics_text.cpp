@@ -44,9 +44,14 @@ std::optional<std::string_view> label(std::string_view labels, std::string_view 
   return std::nullopt;
 }
 
-bool probe_route(std::string_view labels) {
+// Routes left out of the figures: what probes and scrapers hit, and the
+// bus's long polls, which wait up to 20 s by design and would make its p99
+// say nothing about its sends and acks.
+bool excluded_route(std::string_view labels) {
   auto route = label(labels, "route");
-  return route && (route->starts_with("/health") || *route == "/metrics");
+  if (!route) return false;
+  return route->starts_with("/health") || *route == "/metrics" || *route == "/bus/queues/{queue}/receive" ||
+         *route == "/bus/streams/{stream}/read";
 }
 
 }  // namespace
@@ -80,7 +85,7 @@ Result<HttpTotals> parse_http_totals(std::string_view text) {
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
     const std::string_view value_text = rest.substr(0, rest.find(' '));  // a timestamp may follow
     if (name != kRequests && name != kBuckets) continue;
-    if (probe_route(labels)) continue;
+    if (excluded_route(labels)) continue;
     auto value = parse_number(value_text);
     if (!value || std::isnan(*value))
       return Error::invalid("metrics line " + std::to_string(line_number) + " has no numeric value");

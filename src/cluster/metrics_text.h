@@ -1,7 +1,7 @@
 // What `cloudcafe status` shows per replica (requests per second, p99) read
 // from the replica's own /metrics: the HTTP server's request counter and
 // duration histogram, summed over routes, without the health and metrics
-// endpoints that probes and scrapers hit. Two readings a few seconds apart
+// endpoints that probes and scrapers hit and the bus's long polls. Two readings a few seconds apart
 // give the rate and the quantile over that window.
 #pragma once
 
