@@ -198,8 +198,10 @@ int cluster_up(const UpArgs& args) {
     fs::create_directories(dir.prometheus(), ec);
     options.replicas_changed = [sd_file](const std::vector<const cluster::Replica*>& running) {
       std::vector<cluster::prometheus::ScrapeTarget> targets;
+      targets.reserve(running.size());
       for (const auto* r : running)
-        targets.push_back({.address = r->address(), .service = r->service, .replica = r->name(), .node = r->node});
+        targets.push_back(
+            {.address = r->address(), .service = r->service, .replica = r->name(), .node = r->node});
       (void)cluster::prometheus::write_file_sd(sd_file, targets);
     };
   }

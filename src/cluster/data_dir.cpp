@@ -142,7 +142,8 @@ Result<ClusterState> read_state(const DataDir& dir) {
   if (!fs::exists(dir.state_file()))
     return Error::not_found("no cluster on " + dir.root().string() +
                             " (start one with `cloudcafe up --data-dir " + dir.root().string() + "`)");
-  auto parsed = json::parse(read_all(dir.state_file()), {.max_depth = 4, .max_bytes = 64 * 1024});
+  auto parsed =
+      json::parse(read_all(dir.state_file()), {.max_depth = 4, .max_bytes = std::size_t{64} * 1024});
   if (!parsed || !parsed->is_object())
     return Error::invalid(dir.state_file().string() + " is not a cluster state file");
   const auto& o = parsed->as_object();

@@ -88,7 +88,7 @@ struct Cursor {
 
 // The offset of the first '\n' at or after `from`, before `size`.
 std::optional<std::uintmax_t> end_of_line(std::ifstream& in, std::uintmax_t from, std::uintmax_t size) {
-  std::string block(64 * 1024, '\0');
+  std::string block(std::size_t{64} * 1024, '\0');
   in.clear();
   in.seekg(static_cast<std::streamoff>(from));
   while (from < size) {

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -590,8 +591,11 @@ asio::awaitable<void> Supervisor::sync_gateways() {
       }
       for (const auto& address : present) {
         if (want.contains(address)) continue;
-        auto drain = admin_request(http::Method::kDelete, "DELETE", "/admin/targets/" + group + "/" + address,
-                                   options_.admin_token);
+        std::string path = "/admin/targets/";
+        path += group;
+        path += '/';
+        path += address;
+        auto drain = admin_request(http::Method::kDelete, "DELETE", std::move(path), options_.admin_token);
         auto drained =
             co_await client_->send(*target, drain, {.deadline = kAdminCallTimeout, .allow_retry = false});
         if (drained.ok() && drained.response.status == 202) {
@@ -900,8 +904,7 @@ std::string Supervisor::status_text() {
       if (r->metrics_before && r->metrics_after) {
         const double seconds =
             std::chrono::duration<double>(r->metrics_after_at - r->metrics_before_at).count();
-        rps = std::to_string(
-            static_cast<long>(request_rate(*r->metrics_before, *r->metrics_after, seconds) + 0.5));
+        rps = std::to_string(std::lround(request_rate(*r->metrics_before, *r->metrics_after, seconds)));
         if (auto q = quantile(*r->metrics_before, *r->metrics_after, 0.99)) {
           char buf[32];
           std::snprintf(buf, sizeof buf, "%.1f", *q * 1000);

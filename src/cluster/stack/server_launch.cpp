@@ -58,7 +58,7 @@ Result<RunningServer> launch_server(const ServerLaunch& launch, const std::files
       (void)stop_process(*pid, SIGKILL, deadline);
       return recorded.error();
     }
-    const RunningServer server{
+    RunningServer server{
         .component = {.name = launch.name, .pid = *pid, .port = *port, .log_path = spec.log_path.string()},
         .stop_signal = launch.stop_signal};
     Result<void> probe = Error::unavailable("not probed");
