@@ -13,6 +13,14 @@ using Role = service::ClusterTraits::Role;
 constexpr milliseconds kMs{1};
 constexpr std::chrono::hours kHour{1};
 
+void read_port(config::MapReader& r, std::string_view key, std::uint16_t& out) {
+  int port = out;
+  r.field(key, port, 0, 65535);
+  out = static_cast<std::uint16_t>(port);
+}
+
+}  // namespace
+
 int start_rank(Role role) {
   switch (role) {
     case Role::kBus:
@@ -24,14 +32,6 @@ int start_rank(Role role) {
   }
   return 1;
 }
-
-void read_port(config::MapReader& r, std::string_view key, std::uint16_t& out) {
-  int port = out;
-  r.field(key, port, 0, 65535);
-  out = static_cast<std::uint16_t>(port);
-}
-
-}  // namespace
 
 void read_cluster_config(config::MapReader& r, ClusterConfig& c, const service::Registry& registry) {
   r.field("nodes", c.nodes);

@@ -70,6 +70,10 @@ void read_cluster_config(config::MapReader& reader, ClusterConfig& config, const
 // that exist, and fixed ports that clash. kInvalidArgument naming the key.
 Result<void> validate(const ClusterConfig& config, const service::Registry& registry);
 
+// Where a role starts in the cluster's start order: 0 the bus, 1 the
+// services, 2 the gateway (stopped in the reverse order).
+int start_rank(service::ClusterTraits::Role role);
+
 // Every registered service with its replica count, nodes and base port
 // (the file's word or the registry's default), in start order: the bus,
 // then the services, then the gateway.

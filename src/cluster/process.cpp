@@ -52,7 +52,8 @@ void write_raw(int fd, const char* text) {
   write_raw(STDERR_FILENO, " ");
   write_raw(STDERR_FILENO, program);
   write_raw(STDERR_FILENO, ": ");
-  write_raw(STDERR_FILENO, std::strerror(saved));  // not async-signal-safe in theory; glibc's is a table lookup
+  write_raw(STDERR_FILENO,
+            std::strerror(saved));  // not async-signal-safe in theory; glibc's is a table lookup
   write_raw(STDERR_FILENO, "\n");
   ::_exit(127);
 }

@@ -31,12 +31,12 @@ struct RunAs {
 Result<RunAs> lookup_user(const std::string& name);
 
 struct ProcessSpec {
-  std::vector<std::string> argv;        // argv[0]: the program (a path, or a name looked up in PATH)
-  std::vector<std::string> env;         // the whole environment, "NAME=VALUE"
-  std::filesystem::path log_path;       // stdout and stderr appended here; empty: /dev/null
-  std::filesystem::path cwd;            // empty: the supervisor's
-  std::optional<RunAs> run_as;          // switch to this account before exec
-  int death_signal = SIGKILL;           // sent to the child when the supervisor dies
+  std::vector<std::string> argv;   // argv[0]: the program (a path, or a name looked up in PATH)
+  std::vector<std::string> env;    // the whole environment, "NAME=VALUE"
+  std::filesystem::path log_path;  // stdout and stderr appended here; empty: /dev/null
+  std::filesystem::path cwd;       // empty: the supervisor's
+  std::optional<RunAs> run_as;     // switch to this account before exec
+  int death_signal = SIGKILL;      // sent to the child when the supervisor dies
 };
 
 // Forks and execs `spec`. The returned pid is also the child's process group

@@ -5,7 +5,8 @@ namespace cafe::cluster {
 std::vector<std::string> real_stack_environment(const std::string& service, const DeclaredBackends& declared,
                                                 const StackEndpoints& endpoints) {
   std::string prefix = "CLOUDCAFE_";
-  for (char c : service) prefix += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : service)
+    prefix += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   prefix += "__";
   std::vector<std::string> env;
   if (declared.database) {

@@ -1,6 +1,7 @@
 #include "cluster/supervisor.h"
 
 #include "cluster/placement.h"
+#include "cluster/stack/loopback.h"
 #include "platform/http_client/client.h"
 #include "platform/json/body.h"
 #include "platform/service/task_group.h"
@@ -79,25 +80,6 @@ std::string upper(std::string s) {
   return s;
 }
 
-// A loopback port free now. A replica keeps it for the cluster's life; the
-// small window before it binds is the usual race of this technique, and a
-// replica that loses it fails to start and is restarted.
-std::uint16_t free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  std::uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 http::Request admin_request(http::Method method, std::string method_text, std::string target,
                             const std::string& token, std::string body = {}) {
   http::Request req;
@@ -130,15 +112,7 @@ Supervisor::Supervisor(service::ServiceContext& context, SupervisorOptions optio
 Supervisor::~Supervisor() = default;
 
 int Supervisor::rank_of(const std::string& service) const {
-  switch (options_.registry->find(service)->cluster.role) {
-    case Role::kBus:
-      return 0;
-    case Role::kService:
-      return 1;
-    case Role::kGateway:
-      return 2;
-  }
-  return 1;
+  return start_rank(options_.registry->find(service)->cluster.role);
 }
 
 // The bus and the gateway stand for managed infrastructure (SQS/Kinesis, an
@@ -152,7 +126,10 @@ std::uint16_t Supervisor::allocate_port(const ServicePlacement& placement, int i
     return options_.config.gateway_port;
   if (placement.base_port != 0) return static_cast<std::uint16_t>(placement.base_port + index - 1);
   for (int attempt = 0; attempt < 20; ++attempt) {
-    const std::uint16_t port = free_loopback_port();
+    // Kept for the cluster's life; a replica that loses the port to another
+    // process before binding it fails to start and is restarted.
+    auto free = stack::free_loopback_port();
+    const std::uint16_t port = free ? *free : std::uint16_t{0};
     const bool clash =
         std::any_of(replicas_.begin(), replicas_.end(), [&](const auto& r) { return r->port == port; });
     if (port != 0 && !clash) return port;
@@ -672,10 +649,17 @@ Replica* Supervisor::find(const std::string& name) {
   return nullptr;
 }
 
-Result<void> Supervisor::signal(const std::string& name, int signal) {
+Result<Replica*> Supervisor::operable(const std::string& name) {
   if (stopping_) return Error::make(ErrorCode::kFailedPrecondition, "the cluster is stopping");
   Replica* r = find(name);
   if (!r) return Error::not_found("no replica '" + name + "'");
+  return r;
+}
+
+Result<void> Supervisor::signal(const std::string& name, int signal) {
+  auto found = operable(name);
+  if (!found) return found.error();
+  Replica* r = *found;
   if (r->pid <= 0)
     return Error::make(ErrorCode::kFailedPrecondition,
                        name + " is not running (" + to_string(r->state) + ")");
@@ -686,9 +670,9 @@ Result<void> Supervisor::signal(const std::string& name, int signal) {
 }
 
 Result<void> Supervisor::terminate(const std::string& name) {
-  if (stopping_) return Error::make(ErrorCode::kFailedPrecondition, "the cluster is stopping");
-  Replica* r = find(name);
-  if (!r) return Error::not_found("no replica '" + name + "'");
+  auto found = operable(name);
+  if (!found) return found.error();
+  Replica* r = *found;
   if (!r->running())
     return Error::make(ErrorCode::kFailedPrecondition,
                        name + " is not running (" + to_string(r->state) + ")");
@@ -698,9 +682,9 @@ Result<void> Supervisor::terminate(const std::string& name) {
 }
 
 Result<void> Supervisor::restart(const std::string& name) {
-  if (stopping_) return Error::make(ErrorCode::kFailedPrecondition, "the cluster is stopping");
-  Replica* r = find(name);
-  if (!r) return Error::not_found("no replica '" + name + "'");
+  auto found = operable(name);
+  if (!found) return found.error();
+  Replica* r = *found;
   if (r->running()) {
     begin_stop(*r, false, true);
     return {};
@@ -710,9 +694,9 @@ Result<void> Supervisor::restart(const std::string& name) {
 }
 
 Result<void> Supervisor::pause(const std::string& name) {
-  if (stopping_) return Error::make(ErrorCode::kFailedPrecondition, "the cluster is stopping");
-  Replica* r = find(name);
-  if (!r) return Error::not_found("no replica '" + name + "'");
+  auto found = operable(name);
+  if (!found) return found.error();
+  Replica* r = *found;
   if (r->state != ReplicaState::kReady)
     return Error::conflict(name + " is " + to_string(r->state) + ", not ready");
   if (::kill(r->pid, SIGSTOP) != 0)
@@ -724,9 +708,9 @@ Result<void> Supervisor::pause(const std::string& name) {
 }
 
 Result<void> Supervisor::resume(const std::string& name) {
-  if (stopping_) return Error::make(ErrorCode::kFailedPrecondition, "the cluster is stopping");
-  Replica* r = find(name);
-  if (!r) return Error::not_found("no replica '" + name + "'");
+  auto found = operable(name);
+  if (!found) return found.error();
+  Replica* r = *found;
   if (r->state != ReplicaState::kPaused)
     return Error::conflict(name + " is " + to_string(r->state) + ", not paused");
   if (::kill(r->pid, SIGCONT) != 0)

@@ -105,6 +105,8 @@ class Supervisor final : public service::Service {
   void rotate_logs();
   void changed();
   Replica* find(const std::string& name);
+  // The replica an operator action names, unless the cluster is stopping.
+  Result<Replica*> operable(const std::string& name);
   bool room_for_replicas(std::size_t more) const;
   std::uint16_t allocate_port(const ServicePlacement& placement, int index);
   std::vector<std::string> environment_for(const service::Definition& d) const;
